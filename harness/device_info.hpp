@@ -1,0 +1,42 @@
+// What the running GPU is: CUDA runtime properties plus NVML facts when available.
+#pragma once
+#include <string>
+#include <nlohmann/json.hpp>
+
+namespace tcb {
+
+struct DeviceInfo {
+  int index = 0;
+  std::string name, pci_bus_id, uuid;
+  int sm = 0;                 // compute capability x10, e.g. 90
+  int sm_count = 0;
+  int max_threads_per_sm = 0;
+  long long global_mem_bytes = 0;
+  int l2_bytes = 0;
+  int shared_mem_per_sm = 0;
+  int clock_khz = 0;          // CUDA-reported peak SM clock (0 if unavailable)
+  int mem_clock_khz = 0;
+  int runtime_version = 0, driver_api_version = 0;
+  std::string driver_version;  // NVML, e.g. "580.159.04"
+  unsigned nvml_max_sm_mhz = 0;
+  double power_limit_w = 0;
+  std::string slug() const;    // results folder name, e.g. "h100-sxm5-80gb" -> from the name
+  std::string arch() const { return "sm_" + std::to_string(sm); }
+  nlohmann::json to_json() const;
+};
+
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitFailure = 1,
+  kExitUsage = 2,
+  kExitConfig = 3,
+  kExitNoGpu = 4,
+  kExitInvalidResults = 5,   // the sweep finished but some results failed verification/plausibility
+  kExitInterrupted = 130,
+};
+
+// Returns false with a message when no usable CUDA device exists (the CLI exits kExitNoGpu).
+bool query_device(int index, DeviceInfo* info, std::string* error);
+int device_count(std::string* error);
+
+}  // namespace tcb

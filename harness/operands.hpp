@@ -1,0 +1,62 @@
+// Host-side operand data for one atom: matrices, their packing into per-lane fragment
+// registers (PTX ISA "matrix fragments"), and the CPU reference that verifies a chain.
+//
+// Chain semantics (shared with microbench/mma_chain.cuh): a chain of T steps starts from C
+// and applies D <- A*B_t + D, where B_t = B for even t and B_t = Bneg for odd t. For float
+// types Bneg is B with every sign flipped, so after T steps D = C + (T mod 2)*A*B; for
+// integer and b1 types Bneg == B, so D = C + T*A*B (data are bounded so nothing overflows).
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+#include "ptx/atom_info.hpp"
+
+namespace tcb {
+
+enum class DataMode : uint8_t {
+  random,  // random non-zero values, full significands (realistic power); tolerance-verified
+  exact,   // random non-zero values with short significands: every result exact, bit-verified
+  zeros,   // all zero
+};
+const char* data_mode_name(DataMode);
+bool parse_data_mode(const std::string&, DataMode* out);
+
+// Element bits <-> value for every DType (f16, bf16, tf32 stored in f32 bits, e4m3, e5m2, ...).
+double decode_value(DType t, uint64_t bits);
+// Round-to-nearest-even encode; saturates to the largest finite value where the format has no inf.
+uint64_t encode_value(DType t, double v);
+
+// Where element `elem` of register `reg` of `lane` lives. `operand` is 'A', 'B', 'C' or 'D'
+// (C and D share a layout). `mma` is the product index (0..mmas_per_warp-1; only the f16
+// m8n8k4 quad-pair layout has more than one).
+struct ElemPos { int row, col, mma; };
+ElemPos fragment_position(const AtomInfo& atom, char operand, int lane, int reg, int elem);
+int elements_per_register(const AtomInfo& atom, char operand);
+
+struct OperandSet {
+  // Matrices as element bit patterns, one block per mma: A is m x k row-major,
+  // B is k x n (B[kk*n + col]), C is m x n row-major.
+  std::vector<uint64_t> a, b, c;
+  // Per-lane registers, lane-major, raw bytes: [lane][reg] of the atom's register width.
+  std::vector<uint8_t> a_regs, b_regs, b_neg_regs, c_regs;
+};
+
+// max_steps: the longest chain the data must survive without overflow (integers) or inexact
+// results (DataMode::exact).
+OperandSet make_operands(const AtomInfo& atom, DataMode mode, uint64_t seed, long max_steps);
+
+struct Verdict {
+  bool ok = false;
+  bool bit_exact = false;  // compared bit for bit (else: against a tolerance)
+  long mismatches = 0;
+  double max_abs_err = 0, tolerance = 0;
+  std::string detail;      // first mismatch, human-readable
+};
+
+// Verify one chain's output: `d_regs` holds 32 lanes x d_regs registers (raw bytes, lane-major)
+// after `steps` steps. Exact for integer/b1 and for DataMode::exact/zeros; otherwise each element
+// must lie within the stated tolerance of a double-precision reference.
+Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
+                     const uint8_t* d_regs);
+
+}  // namespace tcb

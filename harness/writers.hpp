@@ -1,0 +1,30 @@
+// Output files. CSV rows are appended and flushed one by one, so an interrupted sweep keeps
+// what it measured; JSON files are written to a temporary name and renamed into place.
+#pragma once
+#include <cstdio>
+#include <string>
+#include <vector>
+#include <nlohmann/json.hpp>
+#include "result_row.hpp"
+
+namespace tcb {
+
+class CsvWriter {
+ public:
+  explicit CsvWriter(const std::string& path);  // truncates and writes the header; throws on error
+  ~CsvWriter();
+  void append(const ResultRow& row);            // one line, flushed
+  const std::string& path() const { return path_; }
+ private:
+  std::string path_;
+  std::FILE* f_ = nullptr;
+};
+
+std::string csv_escape(const std::string& field);   // RFC 4180 quoting
+void write_json_atomic(const std::string& path, const nlohmann::json& j);  // throws on error
+
+// Google Benchmark's JSON schema ("context" + "benchmarks"), so tools/compare.py can diff runs.
+// Each valid measured row becomes one benchmark entry named family/atom/metric/warps:W/ilp:I.
+nlohmann::json gbench_json(const nlohmann::json& context, const std::vector<ResultRow>& rows);
+
+}  // namespace tcb

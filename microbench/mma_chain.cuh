@@ -1,0 +1,112 @@
+// One kernel template serves latency and throughput for every register-operand atom:
+// each warp runs ILP independent accumulator chains of `steps` dependent mma steps.
+//   latency    : 1 block, 1 warp, ILP 1, two chain lengths (the difference cancels overhead)
+//   throughput : every SM busy, warps per SM x ILP swept
+// Step t uses B for even t and Bneg for odd t (see harness/operands.hpp), so float values stay
+// bounded; the final accumulators are always stored, so the compiler cannot drop the work.
+#pragma once
+#include <cuda_runtime.h>
+#include "harness/registry.hpp"
+
+namespace tcb::kern {
+
+__device__ __forceinline__ unsigned long long global_ns() {
+  unsigned long long t;
+  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
+  return t;
+}
+
+__device__ __forceinline__ unsigned sm_id() {
+  unsigned id;
+  asm volatile("mov.u32 %0, %%smid;" : "=r"(id));
+  return id;
+}
+
+template <class T, int N>
+__device__ __forceinline__ void load_regs(T (&r)[N], const void* base, int lane) {
+  const T* p = static_cast<const T*>(base) + lane * N;
+#pragma unroll
+  for (int i = 0; i < N; ++i) r[i] = p[i];
+}
+
+template <class Atom, int ILP>
+__device__ __forceinline__ void chain_step(typename Atom::DRegs (&acc)[ILP], typename Atom::ARegs const& a,
+                                           typename Atom::BRegs const& b) {
+#pragma unroll
+  for (int i = 0; i < ILP; ++i) Atom::fma(acc[i], a, b, acc[i]);
+}
+
+template <class Atom, int ILP>
+__global__ void __launch_bounds__(1024) mma_chain(ChainLaunch p) {
+  using DR = typename Atom::DReg;
+  constexpr int ND = Atom::info.d_regs;
+  const int lane = threadIdx.x & 31;
+  const int warp = threadIdx.x >> 5;
+
+  typename Atom::ARegs a;
+  typename Atom::BRegs b, bneg;
+  typename Atom::DRegs acc[ILP];
+  load_regs(a, p.a_regs, lane);
+  load_regs(b, p.b_regs, lane);
+  load_regs(bneg, p.b_neg_regs, lane);
+#pragma unroll
+  for (int i = 0; i < ILP; ++i) load_regs(acc[i], p.c_regs, lane);
+
+  __syncthreads();
+  unsigned long long c0 = clock64(), t0 = global_ns();
+
+  long s = 0;
+#pragma unroll 1
+  for (; s + 8 <= p.steps; s += 8) {
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      chain_step<Atom, ILP>(acc, a, b);
+      chain_step<Atom, ILP>(acc, a, bneg);
+    }
+  }
+#pragma unroll 1
+  for (; s + 2 <= p.steps; s += 2) {
+    chain_step<Atom, ILP>(acc, a, b);
+    chain_step<Atom, ILP>(acc, a, bneg);
+  }
+  if (s < p.steps) chain_step<Atom, ILP>(acc, a, b);
+
+  __syncthreads();
+  unsigned long long c1 = clock64(), t1 = global_ns();
+
+  DR* out = static_cast<DR*>(p.d_out) + (size_t(blockIdx.x * p.warps_per_block + warp) * ILP) * 32 * ND;
+#pragma unroll
+  for (int i = 0; i < ILP; ++i)
+#pragma unroll
+    for (int r = 0; r < ND; ++r) out[(size_t(i) * 32 + lane) * ND + r] = acc[i][r];
+
+  if (threadIdx.x == 0) {
+    unsigned long long* t = p.timing + size_t(blockIdx.x) * kTimingWords;
+    t[0] = c0; t[1] = c1; t[2] = t0; t[3] = t1; t[4] = sm_id();
+  }
+}
+
+// Type-erased entry points for the registry.
+template <class Atom, int... ILPs>
+struct ChainEntry {
+  template <int I>
+  static bool try_launch(const ChainLaunch& p, cudaStream_t s, cudaError_t* err) {
+    if (p.ilp != I) return false;
+    mma_chain<Atom, I><<<p.blocks, p.warps_per_block * 32, 0, s>>>(p);
+    *err = cudaGetLastError();
+    return true;
+  }
+  static cudaError_t launch(const ChainLaunch& p, cudaStream_t s) {
+    cudaError_t err = cudaErrorInvalidValue;  // ILP not compiled
+    (try_launch<ILPs>(p, s, &err) || ...);
+    return err;
+  }
+  static const void* kernel(int ilp) {
+    const void* k = nullptr;
+    ((ilp == ILPs ? (k = reinterpret_cast<const void*>(&mma_chain<Atom, ILPs>), true) : false) || ...);
+    return k;
+  }
+  static Benchmark benchmark() { return Benchmark{Atom::info, {ILPs...}, &launch, &kernel}; }
+};
+
+}  // namespace tcb::kern
