@@ -10,6 +10,7 @@ class Nvml {
  public:
   static Nvml& instance();
   bool available() const { return device_ != nullptr; }
+  bool loaded() const { return lib_ != nullptr; }  // library found and nvmlInit succeeded
   bool open_device_by_pci_bus_id(const std::string& pci_bus_id);  // from cudaDeviceGetPCIBusId
   std::string driver_version() const;
   std::string uuid() const;

@@ -38,12 +38,23 @@ struct OperandSet {
   // B is k x n (B[kk*n + col]), C is m x n row-major.
   std::vector<uint64_t> a, b, c;
   // Per-lane registers, lane-major, raw bytes: [lane][reg] of the atom's register width.
+  // Built for mma.sync / mma.sp only; empty for wmma and wgmma (their fragments are opaque).
   std::vector<uint8_t> a_regs, b_regs, b_neg_regs, c_regs;
+  // Packed matrices (OperandForm::matrices), built for every atom: element i of the sequence
+  // sits at bit offset i * dtype_bits, little-endian within bytes; one block per mma.
+  //   a_mat: A, m x k row-major (row r starts at byte r*k*bits/8)
+  //   b_mat: B stored n x k (column j of B, its k elements contiguous); b_neg_mat likewise for
+  //          Bneg (signs flipped for float types, == b_mat for integer/b1 and in zeros mode)
+  //   c_mat: C, m x n row-major in the accumulator element width (16, 32 or 64 bits)
+  std::vector<uint8_t> a_mat, b_mat, b_neg_mat, c_mat;
 };
 
 // max_steps: the longest chain the data must survive without overflow (integers) or inexact
 // results (DataMode::exact).
 OperandSet make_operands(const AtomInfo& atom, DataMode mode, uint64_t seed, long max_steps);
+
+// Element `index` of a packed matrix (the a_mat / c_mat layout) of `bits`-wide elements.
+uint64_t packed_element(const uint8_t* packed, size_t index, int bits);
 
 struct Verdict {
   bool ok = false;
@@ -58,5 +69,10 @@ struct Verdict {
 // must lie within the stated tolerance of a double-precision reference.
 Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
                      const uint8_t* d_regs);
+
+// Same rules for a D given as a matrix (OperandForm::matrices): `d_mat` holds mmas_per_warp
+// blocks of m x n row-major elements of the accumulator width, packed like c_mat.
+Verdict verify_matrix_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
+                            const uint8_t* d_mat);
 
 }  // namespace tcb

@@ -8,7 +8,19 @@
 
 namespace tcb {
 
-// Arguments of one chain-kernel launch (microbench/mma_chain.cuh).
+// How a benchmark's kernel takes its operands and gives back D.
+enum class OperandForm : uint8_t {
+  lane_registers,  // per-lane fragment registers packed on the host (mma.sync, mma.sp)
+  matrices,        // whole matrices in global memory; the kernel stores D as a matrix (wmma, wgmma)
+};
+
+// What a launch measures; kernels that support only `pipelined` ignore the field.
+enum class IssueMode : uint8_t {
+  pipelined,       // back-to-back dependent instructions, one wait at the end (interval, throughput)
+  wait_each,       // wait for completion after every instruction (wgmma completion latency)
+};
+
+// Arguments of one chain-kernel launch (microbench/mma_chain.cuh and the other families).
 struct ChainLaunch {
   int blocks = 1;
   int warps_per_block = 1;
@@ -18,13 +30,40 @@ struct ChainLaunch {
   const void* b_regs = nullptr;
   const void* b_neg_regs = nullptr;
   const void* c_regs = nullptr;
-  void* d_out = nullptr;             // device: [block][warp][chain][lane][D regs]
+  const void* e_regs = nullptr;      // device: 32 lanes x sparsity-metadata registers (mma.sp)
+  // OperandForm::matrices: packed element bits; A is m x k row-major, B is n x k (each column
+  // of B contiguous along k, i.e. "col-major" B), C is m x n row-major.
+  const void* a_mat = nullptr;
+  const void* b_mat = nullptr;
+  const void* b_neg_mat = nullptr;
+  const void* c_mat = nullptr;
+  IssueMode issue = IssueMode::pipelined;
+  // lane_registers: [block][warp][chain][lane][D regs]; matrices: [block][unit][chain][m x n D]
+  void* d_out = nullptr;
   unsigned long long* timing = nullptr;  // device: per block {clock start, clock end, ns start, ns end, smid}
 };
 constexpr int kTimingWords = 5;
 
+// What one step of a benchmark's chain does (wmma measures its loads and stores apart).
+enum class Work : uint8_t { mma, load_a, load_b, load_c, store_d };
+constexpr const char* work_name(Work w) {
+  switch (w) {
+    case Work::mma: return "mma";
+    case Work::load_a: return "load_a";
+    case Work::load_b: return "load_b";
+    case Work::load_c: return "load_c";
+    case Work::store_d: return "store_d";
+  }
+  return "?";
+}
+
 struct Benchmark {
   AtomInfo info;
+  Work work = Work::mma;
+  int bytes_per_step = 0;      // load/store work: bytes one warp moves per step
+  OperandForm form = OperandForm::lane_registers;
+  int threads_per_unit = 32;   // a unit is a warp (mma.sync, wmma) or a warpgroup (wgmma)
+  int smem_bytes = 0;          // dynamic shared memory per block
   std::vector<int> ilps;                                   // compiled ILP variants
   cudaError_t (*launch)(const ChainLaunch&, cudaStream_t);  // picks the kernel for launch.ilp
   const void* (*kernel)(int ilp);                          // for cudaFuncGetAttributes

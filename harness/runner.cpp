@@ -297,7 +297,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
       if (!timed.ok) notes.push_back("timed output check failed: " + timed.detail);
       if (k.values.empty()) notes.push_back("every sample was throttled");
       if (!extra.empty()) notes.push_back(extra);
-      r.valid = r.verified && !k.values.empty() && extra.find("above") == std::string::npos;
+      r.valid = r.verified && !k.values.empty() && extra.find("above the architectural peak") == std::string::npos;
       r.value = r.valid ? r.stats.median : 0;
       r.note.clear();
       for (auto& n : notes) r.note += (r.note.empty() ? "" : "; ") + n;
@@ -349,7 +349,9 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         bool even = std::all_of(samples.begin(), samples.end(), [](const LaunchSample& s) { return s.even_placement; });
         Summary st = summarize(k.values);
         std::string extra;
-        if (st.samples && st.median > peak)
+        if (peak <= 0)
+          extra = fmt::format("no datasheet peak known for sm_{}: plausibility unchecked", dev.sm);
+        else if (st.samples && st.median > peak)
           extra = fmt::format("above the architectural peak ({:.0f} > {:.0f} ops/clk/SM): rejected", st.median, peak);
         if (!even) extra += std::string(extra.empty() ? "" : "; ") + "blocks not evenly placed on SMs";
         ResultRow r = base;

@@ -13,6 +13,8 @@ class CsvWriter {
  public:
   explicit CsvWriter(const std::string& path);  // truncates and writes the header; throws on error
   ~CsvWriter();
+  CsvWriter(const CsvWriter&) = delete;             // owns the FILE*
+  CsvWriter& operator=(const CsvWriter&) = delete;
   void append(const ResultRow& row);            // one line, flushed
   const std::string& path() const { return path_; }
  private:

@@ -6,6 +6,8 @@
 // bounded; the final accumulators are always stored, so the compiler cannot drop the work.
 #pragma once
 #include <cuda_runtime.h>
+#include <cstdint>
+#include <type_traits>
 #include "harness/registry.hpp"
 
 namespace tcb::kern {
@@ -29,11 +31,21 @@ __device__ __forceinline__ void load_regs(T (&r)[N], const void* base, int lane)
   for (int i = 0; i < N; ++i) r[i] = p[i];
 }
 
+// Sparse atoms (mma.sp) declare `static constexpr bool sparse = true` and take one metadata
+// register after C; dense atoms take none.
+template <class Atom, class = void>
+struct is_sparse : std::false_type {};
+template <class Atom>
+struct is_sparse<Atom, std::void_t<decltype(Atom::sparse)>> : std::bool_constant<Atom::sparse> {};
+
 template <class Atom, int ILP>
 __device__ __forceinline__ void chain_step(typename Atom::DRegs (&acc)[ILP], typename Atom::ARegs const& a,
-                                           typename Atom::BRegs const& b) {
+                                           typename Atom::BRegs const& b, uint32_t meta) {
 #pragma unroll
-  for (int i = 0; i < ILP; ++i) Atom::fma(acc[i], a, b, acc[i]);
+  for (int i = 0; i < ILP; ++i) {
+    if constexpr (is_sparse<Atom>::value) Atom::fma(acc[i], a, b, acc[i], meta);
+    else Atom::fma(acc[i], a, b, acc[i]);
+  }
 }
 
 template <class Atom, int ILP>
@@ -49,6 +61,8 @@ __global__ void __launch_bounds__(1024) mma_chain(ChainLaunch p) {
   load_regs(a, p.a_regs, lane);
   load_regs(b, p.b_regs, lane);
   load_regs(bneg, p.b_neg_regs, lane);
+  uint32_t meta = 0;
+  if constexpr (is_sparse<Atom>::value) meta = static_cast<const uint32_t*>(p.e_regs)[lane];
 #pragma unroll
   for (int i = 0; i < ILP; ++i) load_regs(acc[i], p.c_regs, lane);
 
@@ -60,16 +74,16 @@ __global__ void __launch_bounds__(1024) mma_chain(ChainLaunch p) {
   for (; s + 8 <= p.steps; s += 8) {
 #pragma unroll
     for (int u = 0; u < 4; ++u) {
-      chain_step<Atom, ILP>(acc, a, b);
-      chain_step<Atom, ILP>(acc, a, bneg);
+      chain_step<Atom, ILP>(acc, a, b, meta);
+      chain_step<Atom, ILP>(acc, a, bneg, meta);
     }
   }
 #pragma unroll 1
   for (; s + 2 <= p.steps; s += 2) {
-    chain_step<Atom, ILP>(acc, a, b);
-    chain_step<Atom, ILP>(acc, a, bneg);
+    chain_step<Atom, ILP>(acc, a, b, meta);
+    chain_step<Atom, ILP>(acc, a, bneg, meta);
   }
-  if (s < p.steps) chain_step<Atom, ILP>(acc, a, b);
+  if (s < p.steps) chain_step<Atom, ILP>(acc, a, b, meta);
 
   __syncthreads();
   unsigned long long c1 = clock64(), t1 = global_ns();
@@ -106,7 +120,14 @@ struct ChainEntry {
     ((ilp == ILPs ? (k = reinterpret_cast<const void*>(&mma_chain<Atom, ILPs>), true) : false) || ...);
     return k;
   }
-  static Benchmark benchmark() { return Benchmark{Atom::info, {ILPs...}, &launch, &kernel}; }
+  static Benchmark benchmark() {
+    Benchmark b;
+    b.info = Atom::info;
+    b.ilps = {ILPs...};
+    b.launch = &launch;
+    b.kernel = &kernel;
+    return b;
+  }
 };
 
 }  // namespace tcb::kern

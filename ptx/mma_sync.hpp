@@ -14,7 +14,7 @@
 #define TCB_ARCH_IN(MIN, MAX) 0
 #endif
 
-#ifndef __CUDACC__
+#if !defined(__CUDACC__) && !defined(__device__)
 #define __device__
 #define __forceinline__ inline
 #endif

@@ -1,0 +1,40 @@
+"""Command line: python3 -m analysis {report,readme} results/<gpu-slug>."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .load import load_results
+from .report import headline_markdown, update_readme, write_report
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python3 -m analysis", description=__doc__)
+    sub = ap.add_subparsers(dest="command", required=True)
+    rep = sub.add_parser("report", help="write plots/ and report.md into the results folder")
+    rep.add_argument("results", help="results/<gpu-slug>")
+    rd = sub.add_parser("readme", help="print the Markdown headline table (optionally update a README)")
+    rd.add_argument("results", help="results/<gpu-slug>")
+    rd.add_argument("--update", metavar="README.md",
+                    help="replace the text between <!-- headline:begin --> and <!-- headline:end --> in this file")
+    args = ap.parse_args(argv)
+
+    try:
+        if args.command == "report":
+            out = write_report(args.results)
+            print(f"wrote {out['report']}, {out['overview']} and {len(out['plots'])} throughput plot(s)")
+        else:
+            results = load_results(args.results)
+            if args.update:
+                print(update_readme(args.update, results), end="")
+                print(f"updated {args.update}", file=sys.stderr)
+            else:
+                print(headline_markdown(results), end="")
+    except (FileNotFoundError, ValueError) as e:
+        print(f"analysis: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

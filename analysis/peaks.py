@@ -1,0 +1,58 @@
+"""Datasheet dense peaks per SM per clock, for the 'datasheet peak' line and '% of peak'.
+
+Mirrors the table in DESIGN.md section 4 (and harness/peaks.cpp, which the run's plausibility
+guard uses; the int4 / b1 / sm_86 / sm_89 rows come from there). Values are multiply-adds
+(FMA) per clock per SM; ops = 2 x FMA. Sparse 2:4 instructions (family mma.sp) double them.
+These are leads from vendor whitepapers, not readings.
+"""
+from __future__ import annotations
+
+import re
+
+# sm -> {a_type: FMA per clock per SM}
+_F16 = ("f16", "bf16")
+_TF32 = ("tf32", "f32")
+_FP8 = ("e4m3", "e5m2")
+_INT8 = ("s8", "u8")
+_INT4 = ("s4", "u4")
+
+
+def _row(f16=None, tf32=None, f64=None, fp8=None, int8=None, int4=None, b1=None):
+    out = {}
+    for types, v in ((_F16, f16), (_TF32, tf32), (("f64",), f64), (_FP8, fp8), (_INT8, int8), (_INT4, int4),
+                     (("b1",), b1)):
+        if v is not None:
+            out.update({t: float(v) for t in types})
+    return out
+
+
+PEAK_FMA_PER_CLK_SM: dict[int, dict[str, float]] = {
+    70: _row(f16=512),                                                             # V100
+    72: _row(f16=512, int8=1024),                                                  # Xavier
+    75: _row(f16=512, int8=1024, int4=2048, b1=8192),                              # T4
+    80: _row(f16=1024, tf32=512, f64=64, int8=2048, int4=4096, b1=16384),          # A100
+    86: _row(f16=512, tf32=256, int8=1024, int4=2048, b1=8192),                    # GA10x
+    87: _row(f16=1024, tf32=512, f64=64, int8=2048, int4=4096, b1=16384),          # Orin
+    89: _row(f16=512, tf32=128, fp8=1024, int8=1024, int4=2048, b1=8192),          # Ada
+    90: _row(f16=2048, tf32=1024, f64=128, fp8=4096, int8=4096, int4=8192, b1=32768),  # H100 (wgmma)
+}
+
+
+def sm_number(arch) -> int | None:
+    """'sm_90a' -> 90, 90 -> 90, '90' -> 90; None when there is no number."""
+    if arch is None:
+        return None
+    if isinstance(arch, (int,)) and not isinstance(arch, bool):
+        return int(arch)
+    m = re.search(r"(\d+)", str(arch))
+    return int(m.group(1)) if m else None
+
+
+def peak_ops_per_clk_sm(arch, a_type: str, family: str = "") -> float | None:
+    """Datasheet dense (or, for mma.sp, sparse) peak in ops/clk/SM; None when unknown."""
+    sm = sm_number(arch)
+    fma = PEAK_FMA_PER_CLK_SM.get(sm, {}).get(str(a_type).lower()) if sm is not None else None
+    if fma is None:
+        return None
+    sparse = 2.0 if str(family).startswith("mma.sp") else 1.0
+    return 2.0 * fma * sparse

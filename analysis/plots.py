@@ -1,0 +1,96 @@
+"""Figures for one results folder (matplotlib, Agg backend: no display needed)."""
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.ticker  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
+import pandas as pd  # noqa: E402
+
+NATIVE_COLORS = {"native": "#2a9d8f", "emulated": "#e76f51", "unknown": "#9e9e9e"}
+
+
+def safe_name(s: str) -> str:
+    """File-name-safe text: 'mma.sync' -> 'mma_sync'."""
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", str(s)).strip("_")
+
+
+def throughput_plot_name(family: str, atom: str) -> str:
+    return f"throughput_{safe_name(family)}_{safe_name(atom)}.png"
+
+
+def plot_throughput(rows: pd.DataFrame, out_path: Path, atom: str, ptx: str, peak: float | None) -> Path:
+    """ops/clk/SM against warps per SM, one line per ILP, the datasheet peak dashed.
+
+    `rows`: the valid ops_per_clk_sm rows of one atom.
+    """
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    warps = sorted(rows["warps_per_sm"].unique())
+    top = 0.0
+    for ilp in sorted(rows["ilp"].unique()):
+        r = rows[rows["ilp"] == ilp].sort_values("warps_per_sm")
+        ax.plot(r["warps_per_sm"], r["value"], marker="o", label=f"ILP {ilp}")
+        top = max(top, float(r["value"].max()))
+    if peak is not None and peak == peak and peak > 0:  # peak == peak: not NaN
+        ax.axhline(peak, linestyle="--", color="black", linewidth=1, label="datasheet peak")
+        top = max(top, peak)
+    if warps and min(warps) > 0:
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(warps)
+        ax.set_xticklabels([str(w) for w in warps])
+    ax.set_ylim(0, top * 1.1 if top > 0 else 1)
+    ax.set_xlabel("warps per SM")
+    ax.set_ylabel("ops / clock / SM")
+    ax.set_title(f"{atom}\n{ptx}", fontsize=9)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+    return out_path
+
+
+def plot_peak_overview(summary: pd.DataFrame, out_path: Path, title: str) -> Path:
+    """Best valid ops/clk/SM per atom as horizontal bars, colored native vs emulated.
+
+    `summary`: columns atom, best_ops, native_label (native | emulated | unknown).
+    """
+    s = summary[summary["best_ops"].notna()].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8, max(2.5, 0.28 * len(s) + 1.2)))
+    if len(s):
+        y = list(range(len(s)))[::-1]  # first atom on top
+        colors = [NATIVE_COLORS.get(n, NATIVE_COLORS["unknown"]) for n in s["native_label"]]
+        vals = s["best_ops"].astype(float)
+        # Values span ~128 (f64) to ~32768 (b1) ops/clk/SM: a log axis, starting at a fixed power
+        # of two so that bar lengths stay comparable.
+        log = bool((vals > 0).all())
+        left = 2.0 ** (math.floor(math.log2(vals.min())) - 1) if log else 0.0
+        ax.barh(y, vals - left, left=left, color=colors)
+        for yi, v in zip(y, vals):
+            ax.text(v, yi, f" {v:.0f}", va="center", fontsize=6)
+        ax.set_yticks(y)
+        ax.set_yticklabels(s["atom"], fontsize=7)
+        ax.set_ylim(-0.6, len(s) - 0.4)
+        if log:
+            ax.set_xscale("log", base=2)
+            ax.set_xlim(left, 2.0 ** (math.ceil(math.log2(vals.max())) + 1))
+            ax.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+        handles = [plt.Rectangle((0, 0), 1, 1, color=NATIVE_COLORS[k]) for k in NATIVE_COLORS
+                   if k in set(s["native_label"])]
+        ax.legend(handles, [k for k in NATIVE_COLORS if k in set(s["native_label"])], fontsize=8, loc="lower right")
+    else:
+        ax.text(0.5, 0.5, "no valid throughput measurements", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xlabel("best measured ops / clock / SM")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, axis="x", alpha=0.3)
+    fig.tight_layout()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+    return out_path

@@ -1,0 +1,76 @@
+#include "harness/provenance.hpp"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdio>
+#include <ctime>
+
+#ifndef TCB_SOURCE_DIR
+#define TCB_SOURCE_DIR "."
+#endif
+
+namespace tcb {
+namespace {
+
+// Single-quote for /bin/sh: the source path may hold spaces or shell characters.
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// Runs a command and returns its stdout; false when it cannot start or exits non-zero.
+bool run_capture(const std::string& cmd, std::string* out) {
+  std::FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
+  if (!p) return false;
+  char buf[4096];
+  size_t n;
+  out->clear();
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out->append(buf, n);
+  return pclose(p) == 0;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+bool is_sha(const std::string& s) {
+  if (s.size() != 40) return false;
+  for (char c : s)
+    if (!std::isxdigit(static_cast<unsigned char>(c))) return false;
+  return true;
+}
+
+}  // namespace
+
+GitState git_state() {
+  GitState g;
+  const std::string git = "git -C " + shell_quote(TCB_SOURCE_DIR) + " ";
+  std::string out;
+  if (!run_capture(git + "rev-parse HEAD", &out) || !is_sha(trim(out))) return g;
+  g.sha = trim(out);
+  // Untracked files don't change what was built; modified tracked files do.
+  if (run_capture(git + "status --porcelain --untracked-files=no", &out)) g.dirty = !trim(out).empty();
+  return g;
+}
+
+std::string utc_now_iso8601() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+std::string hostname() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+}  // namespace tcb

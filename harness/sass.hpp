@@ -1,0 +1,66 @@
+// SASS inspection: disassemble a binary with cuobjdump, split the dump into kernels, and tell
+// per atom and architecture which tensor-core opcodes the compiler really emitted (native) or
+// whether the PTX was lowered to something else (emulated). Needs no GPU.
+#pragma once
+#include <string>
+#include <vector>
+#include "ptx/atom_info.hpp"
+
+namespace tcb {
+
+// Path of an executable tool (cuobjdump, nvdisasm): PATH first, then $CUDA_HOME/bin and
+// /usr/local/cuda/bin. "" when none is found.
+std::string find_tool(const std::string& name);
+
+// Runs `cuobjdump -sass <binary>` and captures its standard output. nvdisasm's folder is put on
+// PATH for the child (cuobjdump calls it). On failure returns false and says why in *error.
+bool run_cuobjdump_sass(const std::string& binary, std::string* text, std::string* error);
+
+// One kernel ("Function : ...") of one embedded cubin.
+struct KernelSass {
+  std::string arch;       // sm_90a, from the cubin section's "arch = sm_90a" line
+  std::string mangled, demangled;
+  std::string atom;       // NAME of "tcb::atoms::NAME" in the demangled name; "" if none
+  int ilp = 0;            // last integer template argument; 0 if none
+  std::vector<std::string> tensor_opcodes;  // unique, sorted, with modifiers: HMMA.16816.F32.BF16
+  std::string sass;       // the function's lines as cuobjdump printed them (header + instructions)
+};
+
+// Splits cuobjdump -sass output into kernels (lines outside any function are ignored).
+std::vector<KernelSass> parse_cuobjdump_sass(const std::string& text);
+
+// Full opcode of one SASS instruction line ("/*0090*/  @P0 HMMA.16816.F32 R4, ... ;"), without
+// predicate; "" when the line holds no instruction (headers, encoding-only lines).
+std::string sass_line_opcode(const std::string& line);
+
+// True when the opcode's mnemonic (text before the first '.') is a tensor-core one:
+// HMMA IMMA BMMA DMMA QMMA HGMMA IGMMA QGMMA BGMMA OMMA.
+bool is_tensor_opcode(const std::string& opcode);
+
+// True iff some opcode matches the ECMAScript regex (std::regex_search); false for a bad regex.
+bool is_native(const std::string& expected_regex, const std::vector<std::string>& opcodes);
+
+// One atom on one architecture, over all of its kernels (ILP variants, kernel families).
+struct AtomSass {
+  std::string atom, arch;
+  std::vector<std::string> opcodes;    // tensor-core opcodes, union over the kernels, sorted
+  bool native = false;                 // some opcode matches `expected`
+  std::string expected;                // AtomInfo::sass
+  // Non-tensor opcodes that betray emulation (conversions, packed half arithmetic, bit tricks):
+  // F2FP*, HADD2*, HFMA2*, I2F*, F2I*, I2IP*, POPC, PRMT; unique and sorted, with modifiers.
+  std::vector<std::string> other_ops;
+};
+
+// One entry per (arch, atom) that has kernels, archs in sorted order and atoms in the order
+// given. Left out: atoms that do not exist on the arch (AtomInfo::exists_on; their kernels only
+// trap there) and kernels of atoms not in `atoms` (nothing to compare them with). An atom
+// listed twice (several benchmarks sharing one instruction) appears once.
+std::vector<AtomSass> summarize_sass(const std::vector<KernelSass>& kernels, const std::vector<AtomInfo>& atoms);
+
+// Writes <out_dir>/<arch>/<atom>.sass (every kernel of that atom, each after its demangled
+// name), <out_dir>/<arch>/opcodes.csv and <out_dir>/README.md. Throws std::runtime_error
+// (or std::filesystem::filesystem_error) when a file cannot be written.
+void write_sass_dir(const std::string& out_dir, const std::vector<KernelSass>& kernels,
+                    const std::vector<AtomSass>& summary);
+
+}  // namespace tcb

@@ -1,0 +1,205 @@
+// SASS expectations (label "gpu", though it needs no GPU, only cuobjdump + nvdisasm): disassemble
+// the built tcbench binary and check, for its sm_90a code, which mma.sync atoms run on a
+// tensor-core instruction of their own (native) and which the compiler lowers to something else.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "harness/registry.hpp"
+#include "harness/sass.hpp"
+
+#ifndef TCB_BINARY
+#define TCB_BINARY "build/tcbench"
+#endif
+
+namespace tcb {
+namespace {
+
+// How nvcc lowers an mma.sync atom on sm_90a.
+enum class Lowering {
+  native,        // the atom's own tensor-core opcode (AtomInfo::sass matches)
+  no_tensor_op,  // f16 m8n8k4: no HMMA.884 on Hopper; scalar HFMA2/HADD2 code instead
+  imma_8bit,     // s4/u4: operands unpacked to 8 bits, then IMMA ...S8/U8
+  bmma_and,      // b1 XOR: rewritten with BMMA ...AND.POPC
+  f2fp_hmma,     // e4m3/e5m2: F2FP ...UNPACK_B to f16, then HMMA (no QMMA on sm_90)
+};
+
+// Observed in the SASS that nvcc 13.0 generates for sm_90a (cuobjdump 13.0). A different
+// toolkit may lower differently: if this test fails after a toolkit change, read
+// sass/sm_90a/opcodes.csv (`tcbench sass`) and update the list together with docs/.
+const std::map<std::string, Lowering>& sm90a_expectations() {
+  static const std::map<std::string, Lowering> k = {
+      // HMMA f16 (m16n8k8, m16n8k16), bf16, tf32
+      {"SM75_16x8x8_F16F16F16F16_TN", Lowering::native},
+      {"SM75_16x8x8_F32F16F16F32_TN", Lowering::native},
+      {"SM80_16x8x16_F16F16F16F16_TN", Lowering::native},
+      {"SM80_16x8x16_F32F16F16F32_TN", Lowering::native},
+      {"SM80_16x8x8_F32BF16BF16F32_TN", Lowering::native},
+      {"SM80_16x8x16_F32BF16BF16F32_TN", Lowering::native},
+      {"SM80_16x8x4_F32TF32TF32F32_TN", Lowering::native},
+      {"SM80_16x8x8_F32TF32TF32F32_TN", Lowering::native},
+      // DMMA
+      {"SM80_8x8x4_F64F64F64F64_TN", Lowering::native},
+      {"SM90_16x8x4_F64F64F64F64_TN", Lowering::native},
+      {"SM90_16x8x8_F64F64F64F64_TN", Lowering::native},
+      {"SM90_16x8x16_F64F64F64F64_TN", Lowering::native},
+      // IMMA s8/u8
+      {"SM75_8x8x16_S32S8S8S32_TN", Lowering::native},
+      {"SM80_16x8x16_S32S8S8S32_TN", Lowering::native},
+      {"SM80_16x8x32_S32S8S8S32_TN", Lowering::native},
+      {"SM75_8x8x16_S32S8U8S32_TN", Lowering::native},
+      {"SM80_16x8x16_S32S8U8S32_TN", Lowering::native},
+      {"SM80_16x8x32_S32S8U8S32_TN", Lowering::native},
+      {"SM75_8x8x16_S32U8S8S32_TN", Lowering::native},
+      {"SM80_16x8x16_S32U8S8S32_TN", Lowering::native},
+      {"SM80_16x8x32_S32U8S8S32_TN", Lowering::native},
+      {"SM75_8x8x16_S32U8U8S32_TN", Lowering::native},
+      {"SM80_16x8x16_S32U8U8S32_TN", Lowering::native},
+      {"SM80_16x8x32_S32U8U8S32_TN", Lowering::native},
+      // BMMA AND
+      {"SM80_8x8x128_S32U1U1S32_TN_ANDPOPC", Lowering::native},
+      {"SM80_16x8x128_S32U1U1S32_TN_ANDPOPC", Lowering::native},
+      {"SM80_16x8x256_S32U1U1S32_TN_ANDPOPC", Lowering::native},
+      // emulated: f16 m8n8k4
+      {"SM70_8x8x4_F16F16F16F16_TN", Lowering::no_tensor_op},
+      {"SM70_8x8x4_F32F16F16F32_TN", Lowering::no_tensor_op},
+      // emulated: s4/u4 on 8-bit IMMA
+      {"SM75_8x8x32_S32S4S4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x32_S32S4S4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x64_S32S4S4S32_TN", Lowering::imma_8bit},
+      {"SM75_8x8x32_S32S4U4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x32_S32S4U4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x64_S32S4U4S32_TN", Lowering::imma_8bit},
+      {"SM75_8x8x32_S32U4S4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x32_S32U4S4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x64_S32U4S4S32_TN", Lowering::imma_8bit},
+      {"SM75_8x8x32_S32U4U4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x32_S32U4U4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x64_S32U4U4S32_TN", Lowering::imma_8bit},
+      // emulated: b1 XOR on BMMA.AND
+      {"SM75_8x8x128_S32U1U1S32_TN_XORPOPC", Lowering::bmma_and},
+      {"SM80_16x8x128_S32U1U1S32_TN_XORPOPC", Lowering::bmma_and},
+      {"SM80_16x8x256_S32U1U1S32_TN_XORPOPC", Lowering::bmma_and},
+      // emulated: fp8 via F2FP + HMMA
+      {"SM89_16x8x32_F32E4M3E4M3F32_TN", Lowering::f2fp_hmma},
+      {"SM89_16x8x32_F16E4M3E4M3F16_TN", Lowering::f2fp_hmma},
+      {"SM89_16x8x32_F32E4M3E5M2F32_TN", Lowering::f2fp_hmma},
+      {"SM89_16x8x32_F16E4M3E5M2F16_TN", Lowering::f2fp_hmma},
+      {"SM89_16x8x32_F32E5M2E4M3F32_TN", Lowering::f2fp_hmma},
+      {"SM89_16x8x32_F16E5M2E4M3F16_TN", Lowering::f2fp_hmma},
+      {"SM89_16x8x32_F32E5M2E5M2F32_TN", Lowering::f2fp_hmma},
+      {"SM89_16x8x32_F16E5M2E5M2F16_TN", Lowering::f2fp_hmma},
+  };
+  return k;
+}
+
+bool any_matches(const std::vector<std::string>& ops, const char* re) {
+  const std::regex r(re);
+  for (const auto& op : ops)
+    if (std::regex_search(op, r)) return true;
+  return false;
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ";") + x;
+  return s.empty() ? "(none)" : s;
+}
+
+class SassExpectations : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (find_tool("cuobjdump").empty())
+      GTEST_SKIP() << "cuobjdump not found (install the nvidia-cuda-cuobjdump and nvidia-cuda-nvdisasm wheels)";
+    // Disassemble once for all tests of the suite (the dump runs to tens of MB).
+    static std::string err;
+    static const bool ok = [] {
+      std::string text;
+      if (!run_cuobjdump_sass(TCB_BINARY, &text, &err)) return false;
+      for (auto& k : parse_cuobjdump_sass(text))
+        if (k.arch == "sm_90a") dump().push_back(std::move(k));
+      return true;
+    }();
+    ASSERT_TRUE(ok) << err;
+    kernels_ = dump();
+    if (kernels_.empty()) GTEST_SKIP() << TCB_BINARY << " holds no sm_90a code (TCBENCH_CUDA_ARCHS)";
+    std::set<std::string> seen;
+    for (const auto& b : registry())
+      if (seen.insert(b.info.name).second) atoms_.push_back(b.info);
+    for (auto& s : summarize_sass(kernels_, atoms_)) summary_[s.atom] = std::move(s);
+  }
+
+  static std::vector<KernelSass>& dump() {
+    static std::vector<KernelSass> k;
+    return k;
+  }
+
+  std::vector<KernelSass> kernels_;
+  std::vector<AtomInfo> atoms_;
+  std::map<std::string, AtomSass> summary_;
+};
+
+TEST_F(SassExpectations, EveryAtomOfSm90HasKernels) {
+  ASSERT_FALSE(atoms_.empty()) << "registry is empty: the kernel library was not linked whole";
+  for (const AtomInfo& a : atoms_) {
+    if (!a.exists_on(90)) continue;
+    int n = 0;
+    for (const auto& k : kernels_) n += (k.atom == a.name);
+    EXPECT_GT(n, 0) << a.name << " (" << a.ptx << "): no sm_90a kernel in " << TCB_BINARY;
+  }
+}
+
+TEST_F(SassExpectations, MmaSyncNativeAndEmulatedAsObservedWithNvcc13) {
+  const auto& expect = sm90a_expectations();
+  // Every listed atom is registered, and every registered mma.sync atom is listed.
+  std::set<std::string> registered;
+  for (const AtomInfo& a : atoms_)
+    if (a.family == Family::mma_sync && a.exists_on(90)) {
+      registered.insert(a.name);
+      EXPECT_TRUE(expect.count(a.name)) << a.name << " is new: add how sm_90a runs it to sm90a_expectations()";
+    }
+  for (const auto& [name, lowering] : expect) {
+    SCOPED_TRACE(name);
+    EXPECT_TRUE(registered.count(name)) << "listed but not registered (renamed?)";
+    auto it = summary_.find(name);
+    if (it == summary_.end()) {
+      ADD_FAILURE() << "no SASS summary";
+      continue;
+    }
+    const AtomSass& s = it->second;
+    const std::string seen = "tensor opcodes " + joined(s.opcodes) + ", other " + joined(s.other_ops) +
+                             ", expected /" + s.expected + "/";
+    switch (lowering) {
+      case Lowering::native:
+        EXPECT_TRUE(s.native) << "expected native; " << seen;
+        break;
+      case Lowering::no_tensor_op:
+        EXPECT_FALSE(s.native) << seen;
+        EXPECT_FALSE(any_matches(s.opcodes, "^HMMA\\.884")) << seen;
+        break;
+      case Lowering::imma_8bit:
+        EXPECT_FALSE(s.native) << seen;
+        EXPECT_TRUE(any_matches(s.opcodes, "^IMMA\\..*\\.[SU]8\\.[SU]8$")) << seen;
+        EXPECT_FALSE(any_matches(s.opcodes, "[SU]4")) << seen;
+        break;
+      case Lowering::bmma_and:
+        EXPECT_FALSE(s.native) << seen;
+        EXPECT_TRUE(any_matches(s.opcodes, "^BMMA\\..*\\.AND\\.POPC")) << seen;
+        EXPECT_FALSE(any_matches(s.opcodes, "XOR")) << seen;
+        break;
+      case Lowering::f2fp_hmma:
+        EXPECT_FALSE(s.native) << seen;
+        EXPECT_TRUE(any_matches(s.opcodes, "^HMMA\\.")) << seen;
+        EXPECT_FALSE(any_matches(s.opcodes, "^QMMA\\.")) << seen;
+        EXPECT_TRUE(any_matches(s.other_ops, "^F2FP\\..*(E4M3|E5M2)")) << seen;
+        break;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace tcb
