@@ -8,7 +8,7 @@ OUT=${OUT:-/tmp/tcbench-out}
 mkdir -p "$OUT"
 log() { echo "== $(date -u +%H:%M:%S) $*"; }
 log "configure + build"
-cmake --preset default >"$OUT/build.log" 2>&1 && cmake --build build -j 16 >>"$OUT/build.log" 2>&1 \
+cmake --preset default -DTCBENCH_FAMILIES="${FAMILIES:-mma_sync;mma_sp;wmma;wgmma}" >"$OUT/build.log" 2>&1 && cmake --build build -j 16 >>"$OUT/build.log" 2>&1 \
   || { grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit,temperature.gpu --format=csv
 if [ "${SKIP_TESTS:-0}" != 1 ]; then
@@ -22,4 +22,5 @@ log "sweep"
 ./build/tcbench run --no-progress "$@" 2>&1 | tee "$OUT/run.log" | tail -5
 echo "run rc=${PIPESTATUS[0]}"
 tar czf "$OUT/results.tgz" results sass
+cp build/Testing/Temporary/LastTest.log "$OUT/ctest_full.log" 2>/dev/null
 log "done"
