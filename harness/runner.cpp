@@ -196,6 +196,20 @@ std::vector<const Benchmark*> select_benchmarks(const SweepConfig& cfg) {
   return out;
 }
 
+// Why `blocks_per_sm` blocks of this kernel cannot be resident on one SM together, or "".
+static std::string occupancy_problem(const Benchmark& b, int ilp, int warps_per_block, int blocks_per_sm) {
+  int resident = 0;
+  const void* k = b.kernel(ilp);
+  if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, k, warps_per_block * 32, b.smem_bytes) != cudaSuccess) {
+    return fmt::format("occupancy query failed: {}", cudaGetErrorString(cudaGetLastError()));
+  }
+  if (resident >= blocks_per_sm) return "";
+  cudaFuncAttributes fa{};
+  cudaFuncGetAttributes(&fa, k);
+  return fmt::format("{} warps/SM at ILP {} do not fit on one SM ({} registers/thread, {} B shared/block)",
+                     warps_per_block * blocks_per_sm, ilp, fa.numRegs, b.smem_bytes);
+}
+
 // Why the running GPU cannot run this benchmark, or "" when it can.
 static std::string unsupported_reason(const Benchmark& b, const DeviceInfo& dev) {
   const AtomInfo& a = b.info;
@@ -340,6 +354,16 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         const int warps_per_block = w / blocks_per_sm;
         const int blocks = dev.sm_count * blocks_per_sm;
         const long steps = odd(cfg.throughput_steps);
+        std::string no_fit = occupancy_problem(bench, ilp, warps_per_block, blocks_per_sm);
+        if (!no_fit.empty()) {  // the warps would not all be resident at once: not this point
+          ResultRow r = base;
+          r.metric = "skipped";
+          r.warps_per_sm = w;
+          r.ilp = ilp;
+          r.note = no_fit;
+          emit(r);
+          continue;
+        }
         std::vector<LaunchSample> samples;
         for (int i = 0; i < cfg.warmup; ++i) runner.launch(dops, blocks, warps_per_block, ilp, steps, w);
         for (int i = 0; i < cfg.repetitions; ++i) samples.push_back(runner.launch(dops, blocks, warps_per_block, ilp, steps, w));

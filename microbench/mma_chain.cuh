@@ -48,6 +48,28 @@ __device__ __forceinline__ void chain_step(typename Atom::DRegs (&acc)[ILP], typ
   }
 }
 
+// ptxas emulates some PTX instructions (fp8, s4/u4, b1 XOR and f16 m8n8k4 on sm_90) with
+// conversions plus other MMAs or scalar code, and then hoists any loop-invariant part: with a
+// fixed B the first H100 run timed FADDs instead of products. XOR-ing B with a run-time zero that
+// changes every step (z rotates) makes each step's B opaque in SASS too, for one SHF plus one
+// LOP3 per B register per step, shared by the ILP chains. A stays fixed (its conversions may be
+// hoisted, as in real code that reuses an A fragment across N tiles).
+template <class T>
+__device__ __forceinline__ T xor_bits(T x, uint32_t z) {
+  if constexpr (sizeof(T) == 8) {
+    return __longlong_as_double(__double_as_longlong(x) ^ ((static_cast<long long>(z) << 32) | z));
+  } else {
+    return x ^ z;
+  }
+}
+
+template <class T, int N>
+__device__ __forceinline__ void opaque_copy(T (&out)[N], const T (&in)[N], uint32_t& z) {
+  z = __funnelshift_l(z, z, 1);
+#pragma unroll
+  for (int i = 0; i < N; ++i) out[i] = xor_bits(in[i], z);
+}
+
 template <class Atom, int ILP>
 __global__ void __launch_bounds__(1024) mma_chain(ChainLaunch p) {
   using DR = typename Atom::DReg;
@@ -69,21 +91,27 @@ __global__ void __launch_bounds__(1024) mma_chain(ChainLaunch p) {
   __syncthreads();
   unsigned long long c0 = clock64(), t0 = global_ns();
 
+  uint32_t z = p.opaque_zero;
+  typename Atom::BRegs bt;
+  auto step = [&](const typename Atom::BRegs& bsrc) {
+    opaque_copy(bt, bsrc, z);
+    chain_step<Atom, ILP>(acc, a, bt, meta);
+  };
   long s = 0;
 #pragma unroll 1
   for (; s + 8 <= p.steps; s += 8) {
 #pragma unroll
     for (int u = 0; u < 4; ++u) {
-      chain_step<Atom, ILP>(acc, a, b, meta);
-      chain_step<Atom, ILP>(acc, a, bneg, meta);
+      step(b);
+      step(bneg);
     }
   }
 #pragma unroll 1
   for (; s + 2 <= p.steps; s += 2) {
-    chain_step<Atom, ILP>(acc, a, b, meta);
-    chain_step<Atom, ILP>(acc, a, bneg, meta);
+    step(b);
+    step(bneg);
   }
-  if (s < p.steps) chain_step<Atom, ILP>(acc, a, b, meta);
+  if (s < p.steps) step(b);
 
   __syncthreads();
   unsigned long long c1 = clock64(), t1 = global_ns();
