@@ -13,15 +13,15 @@ struct SweepConfig {
   std::string source;                      // file path, or "<embedded default>"
   std::vector<std::string> include;        // regexes on atom name or PTX mnemonic; empty = all
   std::vector<std::string> exclude;
-  std::vector<std::string> families = {"mma.sync"};
+  std::vector<std::string> families = {"mma.sync", "mma.sp", "wmma", "wgmma"};
   DataMode data = DataMode::random;
   int repetitions = 7;                     // timed samples per point
   int warmup = 2;                          // untimed launches per point
   bool latency = true;
   std::vector<long> latency_steps = {256, 1024};  // two chain lengths; the difference cancels overhead
   bool throughput = true;
-  std::vector<int> warps_per_sm = {1, 4, 8, 16, 32};
-  std::vector<int> ilp = {1, 2, 4};
+  std::vector<int> warps_per_sm = {1, 2, 4, 8, 16, 32, 64};
+  std::vector<int> ilp = {1, 2, 4, 8};
   long throughput_steps = 512;             // mma steps per chain per launch
   double clock_tolerance = 0.90;           // samples with SM clock < this x the max seen are throttled
 };

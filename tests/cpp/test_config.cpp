@@ -103,8 +103,8 @@ TEST(Config, ShippedConfigsParse) {
   const std::string dir = std::string(TCB_SOURCE_DIR) + "/configs/";
   const SweepConfig d = tcb::load_config_file(dir + "default.yaml");
   EXPECT_EQ(d.name, "default");
-  EXPECT_EQ(d.warps_per_sm, (std::vector<int>{1, 4, 8, 16, 32}));
-  EXPECT_EQ(d.ilp, (std::vector<int>{1, 2, 4}));
+  EXPECT_EQ(d.warps_per_sm, (std::vector<int>{1, 2, 4, 8, 16, 32, 64}));
+  EXPECT_EQ(d.ilp, (std::vector<int>{1, 2, 4, 8}));
   EXPECT_EQ(d.repetitions, 7);
   EXPECT_EQ(d.warmup, 2);
   EXPECT_EQ(d.latency_steps, (std::vector<long>{256, 1024}));
