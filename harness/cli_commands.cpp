@@ -180,7 +180,7 @@ int cmd_run(const CommandLine& cl) {
       {"schema_version", 1},
       {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
       {"status", "running"},
-      {"git", {{"sha", git.sha}, {"dirty", git.dirty}}},
+      {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
       {"command", join(cl.argv, " ")},
       {"config", config_json(opt.config)},
       {"date_utc", utc_now_iso8601()},

@@ -45,13 +45,31 @@ bool is_sha(const std::string& s) {
   return true;
 }
 
+// A copy of the tree without .git (the GPU machine gets one) carries the state in a stamp file
+// written by scripts/stamp_git.sh from the real checkout just before the copy: "<sha> <dirty>".
+GitState stamped_state() {
+  GitState g;
+  std::FILE* f = std::fopen((std::string(TCB_SOURCE_DIR) + "/.tcbench-git").c_str(), "r");
+  if (!f) return g;
+  char sha[64] = {0};
+  int dirty = 0;
+  if (std::fscanf(f, "%63s %d", sha, &dirty) == 2 && is_sha(sha)) {
+    g.sha = sha;
+    g.dirty = dirty != 0;
+    g.source = "stamp file .tcbench-git";
+  }
+  std::fclose(f);
+  return g;
+}
+
 }  // namespace
 
 GitState git_state() {
   GitState g;
   const std::string git = "git -C " + shell_quote(TCB_SOURCE_DIR) + " ";
   std::string out;
-  if (!run_capture(git + "rev-parse HEAD", &out) || !is_sha(trim(out))) return g;
+  if (!run_capture(git + "rev-parse HEAD", &out) || !is_sha(trim(out))) return stamped_state();
+  g.source = "git";
   g.sha = trim(out);
   // Untracked files don't change what was built; modified tracked files do.
   if (run_capture(git + "status --porcelain --untracked-files=no", &out)) g.dirty = !trim(out).empty();

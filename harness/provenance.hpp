@@ -4,8 +4,8 @@
 
 namespace tcb {
 
-struct GitState { std::string sha = "unknown"; bool dirty = false; };
-GitState git_state();               // runs git in TCB_SOURCE_DIR; "unknown" when git is missing
+struct GitState { std::string sha = "unknown"; bool dirty = false; std::string source = "none"; };
+GitState git_state();  // git in TCB_SOURCE_DIR, else the .tcbench-git stamp; "unknown" when neither
 std::string utc_now_iso8601();
 std::string hostname();
 

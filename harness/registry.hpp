@@ -38,6 +38,7 @@ struct ChainLaunch {
   const void* b_neg_mat = nullptr;
   const void* c_mat = nullptr;
   IssueMode issue = IssueMode::pipelined;
+  bool opaque_operands = false;      // vary B per step and chain (instructions ptxas emulates)
   unsigned opaque_zero = 0;          // always 0; the compiler cannot know (see mma_chain.cuh)
   // lane_registers: [block][warp][chain][lane][D regs]; matrices: [block][unit][chain][m x n D]
   void* d_out = nullptr;

@@ -62,8 +62,8 @@ struct LaunchSample {
 
 class PointRunner {
  public:
-  PointRunner(const Benchmark& bench, const DeviceInfo& dev, cudaStream_t stream)
-      : bench_(bench), dev_(dev), stream_(stream) {
+  PointRunner(const Benchmark& bench, const DeviceInfo& dev, cudaStream_t stream, bool opaque)
+      : bench_(bench), dev_(dev), stream_(stream), opaque_(opaque) {
     cudaEventCreate(&start_);
     cudaEventCreate(&stop_);
   }
@@ -80,6 +80,7 @@ class PointRunner {
     p.blocks = blocks; p.warps_per_block = warps_per_block; p.steps = steps; p.ilp = ilp;
     p.a_regs = ops.a.get(); p.b_regs = ops.b.get(); p.b_neg_regs = ops.bneg.get(); p.c_regs = ops.c.get();
     p.d_out = out_.get();
+    p.opaque_operands = opaque_;
     p.timing = static_cast<unsigned long long*>(timing_.get());
     check(cudaEventRecord(start_, stream_), "cudaEventRecord");
     check(bench_.launch(p, stream_), "kernel launch");
@@ -137,6 +138,7 @@ class PointRunner {
   const Benchmark& bench_;
   const DeviceInfo& dev_;
   cudaStream_t stream_;
+  bool opaque_;
   cudaEvent_t start_{}, stop_{};
   DeviceBuffer out_, timing_;
 };
@@ -275,7 +277,13 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
 
     double peak = peak_ops_per_clk_sm(dev.sm, a.a, a.d);
     if (peak <= 0) peak = peak_all;
-    PointRunner runner(bench, dev, stream);
+    // Emulated (or not inspected) instructions get operands the compiler cannot hoist.
+    const bool opaque = !(opt.sass_inspected && base.native);
+    if (opaque)
+      base.note += std::string(base.note.empty() ? "" : "; ") +
+                   "operands varied per step and chain (not a native tensor-core instruction here: "
+                   "otherwise ptxas hoists its loop-invariant work)";
+    PointRunner runner(bench, dev, stream, opaque);
     const long max_steps = odd(std::max(cfg.latency_steps.back(), cfg.throughput_steps));
 
     // 1. Bit-exact verification of every ILP variant we will time, on exact-data operands.

@@ -49,11 +49,12 @@ __device__ __forceinline__ void chain_step(typename Atom::DRegs (&acc)[ILP], typ
 }
 
 // ptxas emulates some PTX instructions (fp8, s4/u4, b1 XOR and f16 m8n8k4 on sm_90) with
-// conversions plus other MMAs or scalar code, and then hoists any loop-invariant part: with a
-// fixed B the first H100 run timed FADDs instead of products. XOR-ing B with a run-time zero that
-// changes every step (z rotates) makes each step's B opaque in SASS too, for one SHF plus one
-// LOP3 per B register per step, shared by the ILP chains. A stays fixed (its conversions may be
-// hoisted, as in real code that reuses an A fragment across N tiles).
+// conversions plus other MMAs or scalar code, then hoists loop-invariant parts and shares
+// products between chains that use the same A and B: with plain operands the first H100 run
+// timed FADDs instead of products. For such instructions the runner asks for opaque operands:
+// each chain XORs B with a run-time zero that changes every step and differs per chain, so every
+// product must really be computed. Native instructions run the plain loop (one HMMA/IMMA/... per
+// step and nothing else), because the extra LOP3s shift their latency by a cycle or two.
 template <class T>
 __device__ __forceinline__ T xor_bits(T x, uint32_t z) {
   if constexpr (sizeof(T) == 8) {
@@ -63,11 +64,45 @@ __device__ __forceinline__ T xor_bits(T x, uint32_t z) {
   }
 }
 
-template <class T, int N>
-__device__ __forceinline__ void opaque_copy(T (&out)[N], const T (&in)[N], uint32_t& z) {
-  z = __funnelshift_l(z, z, 1);
+template <class Atom, int ILP, bool Opaque>
+__device__ __forceinline__ void run_step(typename Atom::DRegs (&acc)[ILP], typename Atom::ARegs const& a,
+                                         typename Atom::BRegs const& b, uint32_t meta, uint32_t& z) {
+  if constexpr (Opaque) {
+    z = __funnelshift_l(z, z, 1);
 #pragma unroll
-  for (int i = 0; i < N; ++i) out[i] = xor_bits(in[i], z);
+    for (int i = 0; i < ILP; ++i) {
+      typename Atom::BRegs bt;
+      const uint32_t zi = __funnelshift_l(z, z, i);
+#pragma unroll
+      for (int r = 0; r < int(sizeof(bt) / sizeof(bt[0])); ++r) bt[r] = xor_bits(b[r], zi);
+      if constexpr (is_sparse<Atom>::value) Atom::fma(acc[i], a, bt, acc[i], meta);
+      else Atom::fma(acc[i], a, bt, acc[i]);
+    }
+  } else {
+    chain_step<Atom, ILP>(acc, a, b, meta);
+  }
+}
+
+// The timed loop: `steps` steps alternating B and Bneg, unrolled by 8.
+template <class Atom, int ILP, bool Opaque>
+__device__ __forceinline__ void run_chains(typename Atom::DRegs (&acc)[ILP], typename Atom::ARegs const& a,
+                                           typename Atom::BRegs const& b, typename Atom::BRegs const& bneg,
+                                           uint32_t meta, long steps, uint32_t z) {
+  long s = 0;
+#pragma unroll 1
+  for (; s + 8 <= steps; s += 8) {
+#pragma unroll
+    for (int u = 0; u < 4; ++u) {
+      run_step<Atom, ILP, Opaque>(acc, a, b, meta, z);
+      run_step<Atom, ILP, Opaque>(acc, a, bneg, meta, z);
+    }
+  }
+#pragma unroll 1
+  for (; s + 2 <= steps; s += 2) {
+    run_step<Atom, ILP, Opaque>(acc, a, b, meta, z);
+    run_step<Atom, ILP, Opaque>(acc, a, bneg, meta, z);
+  }
+  if (s < steps) run_step<Atom, ILP, Opaque>(acc, a, b, meta, z);
 }
 
 template <class Atom, int ILP>
@@ -91,27 +126,8 @@ __global__ void __launch_bounds__(1024) mma_chain(ChainLaunch p) {
   __syncthreads();
   unsigned long long c0 = clock64(), t0 = global_ns();
 
-  uint32_t z = p.opaque_zero;
-  typename Atom::BRegs bt;
-  auto step = [&](const typename Atom::BRegs& bsrc) {
-    opaque_copy(bt, bsrc, z);
-    chain_step<Atom, ILP>(acc, a, bt, meta);
-  };
-  long s = 0;
-#pragma unroll 1
-  for (; s + 8 <= p.steps; s += 8) {
-#pragma unroll
-    for (int u = 0; u < 4; ++u) {
-      step(b);
-      step(bneg);
-    }
-  }
-#pragma unroll 1
-  for (; s + 2 <= p.steps; s += 2) {
-    step(b);
-    step(bneg);
-  }
-  if (s < p.steps) step(b);
+  if (p.opaque_operands) run_chains<Atom, ILP, true>(acc, a, b, bneg, meta, p.steps, p.opaque_zero);
+  else run_chains<Atom, ILP, false>(acc, a, b, bneg, meta, p.steps, p.opaque_zero);
 
   __syncthreads();
   unsigned long long c1 = clock64(), t1 = global_ns();
