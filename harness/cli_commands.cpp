@@ -102,11 +102,11 @@ int cmd_list(const CommandLine& cl) {
                                    : std::vector<std::string>{cl.family};
   if (!cl.filter.empty()) cfg.include = {cl.filter};
   auto sel = select_benchmarks(cfg);
-  fmt::print("{:<40} {:<62} {:>12} {:>7} {:>8}\n", "atom", "ptx", "m x n x k", "min sm", "ops/inst");
+  fmt::print("{:<44} {:<8} {:<66} {:>12} {:>7} {:>9}\n", "atom", "work", "ptx", "m x n x k", "min sm", "ops/inst");
   for (const Benchmark* b : sel) {
     const AtomInfo& a = b->info;
-    fmt::print("{:<40} {:<62} {:>12} {:>7} {:>8.0f}\n", a.name, a.ptx, fmt::format("{}x{}x{}", a.m, a.n, a.k),
-               a.min_sm, a.ops_per_instr());
+    fmt::print("{:<44} {:<8} {:<66} {:>12} {:>7} {:>9.0f}\n", a.name, work_name(b->work), a.ptx,
+               fmt::format("{}x{}x{}", a.m, a.n, a.k), a.min_sm, a.ops_per_instr());
   }
   fmt::print("{} benchmark(s); built for {}\n", sel.size(), TCB_BUILT_ARCHS);
   return kExitOk;

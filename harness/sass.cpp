@@ -392,11 +392,14 @@ void write_sass_dir(const std::string& out_dir, const std::vector<KernelSass>& k
         const std::string fa = family(a), fb = family(b);
         return fa != fb ? fa < fb : a->ilp < b->ilp;
       });
-      std::string body;
+      // Full text for the first (lowest-ILP) kernel of each template; the other ILP variants
+      // differ only in unrolling, so they get their opcode line (keeps the committed dump small).
+      std::string body, last_family;
       for (const KernelSass* k : ks) {
         body += "// " + k->demangled + "\n";
         body += "// tensor-core opcodes: " + (k->tensor_opcodes.empty() ? "none" : join(k->tensor_opcodes, ";")) + "\n";
-        body += without_encodings(k->sass) + "\n";
+        if (family(k) != last_family) body += without_encodings(k->sass) + "\n";
+        last_family = family(k);
       }
       write_file(root / arch / (atom + ".sass"), body);
     }

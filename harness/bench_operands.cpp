@@ -1,0 +1,62 @@
+#include "harness/bench_operands.hpp"
+
+#include "harness/sparse_operands.hpp"
+
+namespace tcb {
+
+struct BenchOperands::Host {
+  OperandSet dense;
+  SparseOperandSet sparse;
+  bool is_sparse = false;
+};
+
+BenchOperands::BenchOperands(const Benchmark& bench, DataMode mode, uint64_t seed, long max_steps)
+    : bench_(bench), mode_(mode), host_(std::make_unique<Host>()) {
+  const AtomInfo& a = bench.info;
+  if (a.family == Family::mma_sp) {
+    host_->is_sparse = true;
+    host_->sparse = make_sparse_operands(a, mode, seed, max_steps, sparse_selector(a));
+    const OperandSet& s = host_->sparse;
+    a_.upload(s.a_regs); b_.upload(s.b_regs); bneg_.upload(s.b_neg_regs); c_.upload(s.c_regs);
+    e_.upload(host_->sparse.e_regs);
+  } else {
+    host_->dense = make_operands(a, mode, seed, max_steps);
+    const OperandSet& s = host_->dense;
+    if (bench.form == OperandForm::matrices) {
+      a_.upload(s.a_mat); b_.upload(s.b_mat); bneg_.upload(s.b_neg_mat); c_.upload(s.c_mat);
+    } else {
+      a_.upload(s.a_regs); b_.upload(s.b_regs); bneg_.upload(s.b_neg_regs); c_.upload(s.c_regs);
+    }
+  }
+}
+
+BenchOperands::~BenchOperands() = default;
+
+void BenchOperands::fill(ChainLaunch* p) const {
+  if (bench_.form == OperandForm::matrices) {
+    p->a_mat = a_.get(); p->b_mat = b_.get(); p->b_neg_mat = bneg_.get(); p->c_mat = c_.get();
+  } else {
+    p->a_regs = a_.get(); p->b_regs = b_.get(); p->b_neg_regs = bneg_.get(); p->c_regs = c_.get();
+  }
+  p->e_regs = host_->is_sparse ? e_.get() : nullptr;
+}
+
+size_t BenchOperands::chain_bytes() const {
+  const AtomInfo& a = bench_.info;
+  if (bench_.form == OperandForm::matrices) return size_t(a.m) * a.n * dtype_bits(a.d) / 8;
+  return size_t(32) * a.d_regs * a.cd_reg_bytes;
+}
+
+Verdict BenchOperands::verify(long steps, const uint8_t* chain) const {
+  const AtomInfo& a = bench_.info;
+  switch (bench_.work) {  // what d_out holds for loads and stores: microbench/wmma_chain.cuh
+    case Work::load_a: case Work::load_b: steps = 1; break;
+    case Work::load_c: case Work::store_d: steps = 0; break;
+    case Work::mma: break;
+  }
+  if (host_->is_sparse) return verify_sparse_chain(a, host_->sparse, mode_, steps, chain);
+  if (bench_.form == OperandForm::matrices) return verify_matrix_chain(a, host_->dense, mode_, steps, chain);
+  return verify_chain(a, host_->dense, mode_, steps, chain);
+}
+
+}  // namespace tcb

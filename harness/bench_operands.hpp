@@ -1,0 +1,29 @@
+// One benchmark's operands in the form its kernel takes (lane registers or whole matrices,
+// dense or sparse), on host and device, and the check of one chain's output.
+#pragma once
+#include <memory>
+#include "harness/device_buffer.hpp"
+#include "harness/operands.hpp"
+#include "harness/registry.hpp"
+
+namespace tcb {
+
+class BenchOperands {
+ public:
+  BenchOperands(const Benchmark& bench, DataMode mode, uint64_t seed, long max_steps);
+  ~BenchOperands();
+  void fill(ChainLaunch* p) const;  // operand pointers of the launch
+  size_t chain_bytes() const;       // bytes one chain's D occupies in d_out
+  // `steps` as launched; loads and stores map it to what their d_out holds (see wmma_chain.cuh).
+  Verdict verify(long steps, const uint8_t* chain) const;
+  DataMode mode() const { return mode_; }
+
+ private:
+  const Benchmark& bench_;
+  DataMode mode_;
+  struct Host;
+  std::unique_ptr<Host> host_;
+  DeviceBuffer a_, b_, bneg_, c_, e_;
+};
+
+}  // namespace tcb
