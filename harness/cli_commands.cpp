@@ -224,7 +224,7 @@ int cmd_run(const CommandLine& cl) {
                         {"executable", self_binary()}};
   write_json_atomic(out + "/benchmark.json", gbench_json(ctx, rows));
 
-  fmt::print("{} rows ({} benchmarks, {} skipped, {} invalid) in {:.1f} s -> {}\n", sum.rows, sum.benchmarks,
+  fmt::print("{} rows ({} benchmarks, {} skipped, {} invalid) in {:.1f} s -> {}\n", rows.size(), sum.benchmarks,
              sum.skipped, sum.invalid, sum.wall_seconds, out);
   if (!failure.empty()) {
     fmt::print(stderr, "tcbench: sweep stopped by an error: {}\n", failure);

@@ -197,13 +197,15 @@ std::string progress_prefix(int i, int n, const Benchmark& b) {
 std::string occupancy_problem(const Benchmark& b, int ilp, int threads_per_block, int blocks_per_sm) {
   int resident = 0;
   const void* k = b.kernel(ilp);
+  cudaFuncAttributes fa{};
+  if (cudaFuncGetAttributes(&fa, k) == cudaSuccess && threads_per_block > fa.maxThreadsPerBlock)
+    return fmt::format("{} threads per block exceed the kernel's limit of {} at ILP {} ({} registers/thread)",
+                       threads_per_block, fa.maxThreadsPerBlock, ilp, fa.numRegs);
   if (b.smem_bytes > 48 * 1024)
     cudaFuncSetAttribute(k, cudaFuncAttributeMaxDynamicSharedMemorySize, b.smem_bytes);
   if (cudaOccupancyMaxActiveBlocksPerMultiprocessor(&resident, k, threads_per_block, b.smem_bytes) != cudaSuccess)
     return fmt::format("occupancy query failed: {}", cudaGetErrorString(cudaGetLastError()));
   if (resident >= blocks_per_sm) return "";
-  cudaFuncAttributes fa{};
-  cudaFuncGetAttributes(&fa, k);
   return fmt::format("{} threads/SM at ILP {} do not fit on one SM ({} registers/thread, {} B shared/block)",
                      threads_per_block * blocks_per_sm, ilp, fa.numRegs, b.smem_bytes);
 }
@@ -260,7 +262,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
   const DeviceInfo& dev = opt.device;
   RunSummary sum;
   auto emit = [&](ResultRow r) {
-    if (!r.valid && r.metric != "skipped") ++sum.invalid;
+    if (!r.valid && r.metric != "skipped") ++sum.invalid;  // "error" rows count as invalid
     ++sum.rows;
     if (opt.on_row) opt.on_row(r);
     rows->push_back(std::move(r));
@@ -298,6 +300,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
       continue;
     }
 
+    try {
     const double peak = peak_for(bench, dev);
     // Emulated (or not inspected) instructions get operands the compiler cannot hoist.
     const bool opaque = !(opt.sass_inspected && base.native);
@@ -455,6 +458,20 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     if (cfg.throughput)
       say(peak > 0 ? fmt::format("best {:.0f} per clk/SM ({:.1f}% of {:.0f})", best, 100.0 * best / peak, peak)
                    : fmt::format("best {:.0f} per clk/SM", best));
+    } catch (const std::exception& e) {
+      // A failed launch loses this benchmark, not the sweep, unless the CUDA context is broken.
+      ResultRow r = base;
+      r.metric = "error";
+      r.note = e.what();
+      emit(r);
+      say(std::string("ERROR: ") + e.what());
+      cudaError_t sticky = cudaDeviceSynchronize();
+      if (sticky != cudaSuccess) {
+        cudaStreamDestroy(stream);
+        throw std::runtime_error(fmt::format("{} (CUDA context unusable: {})", e.what(), cudaGetErrorString(sticky)));
+      }
+      cudaGetLastError();
+    }
     if (stopped()) sum.interrupted = true;
   }
   cudaStreamDestroy(stream);
