@@ -21,12 +21,22 @@ BenchOperands::BenchOperands(const Benchmark& bench, DataMode mode, uint64_t see
     e_.upload(host_->sparse.e_regs);
   } else {
     host_->dense = make_operands(a, mode, seed, max_steps);
-    const OperandSet& s = host_->dense;
-    if (bench.form == OperandForm::matrices) {
-      a_.upload(s.a_mat); b_.upload(s.b_mat); bneg_.upload(s.b_neg_mat); c_.upload(s.c_mat);
-    } else {
-      a_.upload(s.a_regs); b_.upload(s.b_regs); bneg_.upload(s.b_neg_regs); c_.upload(s.c_regs);
-    }
+    upload_dense();
+  }
+}
+
+BenchOperands::BenchOperands(const Benchmark& bench, OperandSet given)
+    : bench_(bench), mode_(DataMode::random), host_(std::make_unique<Host>()) {
+  host_->dense = std::move(given);
+  upload_dense();
+}
+
+void BenchOperands::upload_dense() {
+  const OperandSet& s = host_->dense;
+  if (bench_.form == OperandForm::matrices) {
+    a_.upload(s.a_mat); b_.upload(s.b_mat); bneg_.upload(s.b_neg_mat); c_.upload(s.c_mat);
+  } else {
+    a_.upload(s.a_regs); b_.upload(s.b_regs); bneg_.upload(s.b_neg_regs); c_.upload(s.c_regs);
   }
 }
 

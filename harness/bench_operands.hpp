@@ -11,6 +11,8 @@ namespace tcb {
 class BenchOperands {
  public:
   BenchOperands(const Benchmark& bench, DataMode mode, uint64_t seed, long max_steps);
+  // Given operands (dense atoms only): the numeric probes' hand-made matrices.
+  BenchOperands(const Benchmark& bench, OperandSet given);
   ~BenchOperands();
   void fill(ChainLaunch* p) const;  // operand pointers of the launch
   size_t chain_bytes() const;       // bytes one chain's D occupies in d_out
@@ -19,6 +21,7 @@ class BenchOperands {
   DataMode mode() const { return mode_; }
 
  private:
+  void upload_dense();
   const Benchmark& bench_;
   DataMode mode_;
   struct Host;

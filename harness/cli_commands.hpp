@@ -10,11 +10,15 @@ struct CommandLine {
   int device = 0;
   std::string filter, family, config_path, out_dir, data, binary;
   bool no_progress = false;
+  // tcbench model
+  std::string model_preset, model_instr, model_in, model_out;
+  int model_k = 0;
 };
 
 int cmd_info(const CommandLine&);
 int cmd_list(const CommandLine&);
 int cmd_run(const CommandLine&);
 int cmd_sass(const CommandLine&);
+int cmd_model(const CommandLine&);  // harness/cmd_model.cpp
 
 }  // namespace tcb

@@ -1,4 +1,4 @@
-// tcbench: the command-line front end (info, list, run, sass).
+// tcbench: the command-line front end (info, list, run, sass, model).
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -8,6 +8,7 @@
 #include <regex>
 
 #include "harness/cli_commands.hpp"
+#include "harness/cmd_numerics.hpp"
 #include "harness/device_info.hpp"
 
 int main(int argc, char** argv) {
@@ -36,6 +37,23 @@ int main(int argc, char** argv) {
   sass->add_option("--binary", cl.binary, "Binary to disassemble (default: this tcbench)");
   sass->add_option("--out", cl.out_dir, "Output folder (default: <source>/sass)");
 
+  NumericsOptions nopt;
+  nopt.argv = cl.argv;
+  auto* numerics = app.add_subcommand("numerics", "Probe the tensor cores' rounding and validate the CPU model (GPU)");
+  numerics->add_option("--device", nopt.device, "CUDA device index");
+  numerics->add_option("--out", nopt.out_dir, "Output folder (default: results/<gpu-slug>)");
+  numerics->add_option("--filter", nopt.filter, "Regex on atom name or PTX mnemonic");
+  numerics->add_option("--cases", nopt.cases, "Random validation cases per path")->check(CLI::Range(1, 100000000));
+  numerics->add_option("--sample", nopt.sample, "Cases per path written with the hardware's bits")->check(CLI::Range(0, 100000000));
+  numerics->add_option("--seed", nopt.seed, "Seed of the random cases");
+
+  auto* model = app.add_subcommand("model", "Dot products computed by the CPU tensor-core numerics model (no GPU needed)");
+  model->add_option("--preset", cl.model_preset, "v100 | t4 | a100 | h100")->required();
+  model->add_option("--instr", cl.model_instr, "PTX mnemonic, e.g. mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32")->required();
+  model->add_option("--k", cl.model_k, "Products per dot product (chained over the instruction's k)")->required();
+  model->add_option("--in", cl.model_in, "Input: per line a0..a(k-1) b0..b(k-1) c as hex patterns (default: stdin)");
+  model->add_option("--out", cl.model_out, "Output: one hex d per line (default: stdout); written whole or not at all");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -55,6 +73,8 @@ int main(int argc, char** argv) {
     if (*list) return cmd_list(cl);
     if (*run) return cmd_run(cl);
     if (*sass) return cmd_sass(cl);
+    if (*model) return cmd_model(cl);
+    if (*numerics) return cmd_numerics(nopt);
   } catch (const std::exception& e) {
     fmt::print(stderr, "tcbench: error: {}\n", e.what());
     return kExitFailure;

@@ -438,10 +438,22 @@ long double product_sum(const AtomInfo& a, const OperandSet& ops, int mma, int r
   return s;
 }
 
+// Sparse wgmma takes the full A and ignores the elements its metadata prunes (the kernel passes
+// sp-meta 0x44444444: microbench/wgmma_chain.cuh): k % 4 in {2, 3} for 8- and 16-bit types, odd
+// k for tf32 (1:2). They are zeroed here so the dense reference computes what the hardware does.
+void prune_sparse_a(const AtomInfo& a, OperandSet* ops) {
+  if (a.family != Family::wgmma || !is_sparse(a)) return;
+  for (size_t i = 0; i < ops->a.size(); ++i) {
+    const int kk = int(i % a.k);
+    if (a.a == DType::tf32 ? (kk & 1) : (kk & 3) >= 2) ops->a[i] = 0;
+  }
+}
+
 void fill_exact_floats(const AtomInfo& a, Gen& g, OperandSet* ops) {
   const ExactPlan p = plan_exact(a);
   for (auto& x : ops->a) x = encode_exact(a.a, g.short_value(p.s_a, p.emin_a, p.span_a));
   for (auto& x : ops->b) x = encode_exact(a.b, g.short_value(p.s_b, p.emin_b, p.span_b));
+  prune_sparse_a(a, ops);
   // C on the same grid q and below 2^(s_a + s_b + spans) * q; redrawn where C + A*B would be an
   // exact zero, whose sign (+0 by IEEE rules) we do not want to depend on.
   for (int mma = 0; mma < a.mmas_per_warp; ++mma)
@@ -519,22 +531,28 @@ OperandSet make_operands(const AtomInfo& atom, DataMode mode, uint64_t seed, lon
     if (!is_float) fill_ints(atom, g, max_steps, &ops);
     else if (mode == DataMode::exact) fill_exact_floats(atom, g, &ops);
     else fill_random_floats(atom, g, &ops);
+    prune_sparse_a(atom, &ops);
   }
   // Zeros mode keeps every bit zero (-0 would change nothing but the power profile).
-  const bool flip_b = is_float && mode != DataMode::zeros;
-  const std::vector<uint64_t> b_cols = columns_of_b(atom, ops.b);
-  ops.a_mat = pack_bits(ops.a, dtype_bits(atom.a));
-  ops.b_mat = pack_bits(b_cols, dtype_bits(atom.b));
-  ops.b_neg_mat = flip_b ? pack_bits(negated(atom.b, b_cols), dtype_bits(atom.b)) : ops.b_mat;
-  ops.c_mat = pack_bits(ops.c, dtype_bits(atom.c));
-  // wmma and wgmma fragments are opaque: their AtomInfo register fields are no lane layout.
-  if (atom.family == Family::wmma || atom.family == Family::wgmma) return ops;
-  ops.a_regs = pack(atom, 'A', ops.a);
-  ops.b_regs = pack(atom, 'B', ops.b);
-  ops.c_regs = pack(atom, 'C', ops.c);
-  ops.b_neg_regs = flip_b ? pack(atom, 'B', negated(atom.b, ops.b)) : ops.b_regs;
+  pack_operands(atom, is_float && mode != DataMode::zeros, &ops);
   return ops;
 }
+
+void pack_operands(const AtomInfo& atom, bool negate_b, OperandSet* ops) {
+  const std::vector<uint64_t> b_cols = columns_of_b(atom, ops->b);
+  ops->a_mat = pack_bits(ops->a, dtype_bits(atom.a));
+  ops->b_mat = pack_bits(b_cols, dtype_bits(atom.b));
+  ops->b_neg_mat = negate_b ? pack_bits(negated(atom.b, b_cols), dtype_bits(atom.b)) : ops->b_mat;
+  ops->c_mat = pack_bits(ops->c, dtype_bits(atom.c));
+  // wmma and wgmma fragments are opaque: their AtomInfo register fields are no lane layout.
+  if (atom.family == Family::wmma || atom.family == Family::wgmma) return;
+  ops->a_regs = pack(atom, 'A', ops->a);
+  ops->b_regs = pack(atom, 'B', ops->b);
+  ops->c_regs = pack(atom, 'C', ops->c);
+  ops->b_neg_regs = negate_b ? pack(atom, 'B', negated(atom.b, ops->b)) : ops->b_regs;
+}
+
+size_t operand_elements(const AtomInfo& atom, char operand) { return matrix_size(atom, operand); }
 
 // ---------------------------------------------------------------------------------------------
 // Verification

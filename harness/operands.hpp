@@ -53,6 +53,12 @@ struct OperandSet {
 // results (DataMode::exact).
 OperandSet make_operands(const AtomInfo& atom, DataMode mode, uint64_t seed, long max_steps);
 
+// Fills the packed and per-lane forms of `ops` from its element matrices a, b, c (sized by
+// operand_elements); b_neg holds -B when `negate_b`, else B.
+void pack_operands(const AtomInfo& atom, bool negate_b, OperandSet* ops);
+// Elements of one operand's matrices ('A', 'B' or 'C'), all mma blocks together.
+size_t operand_elements(const AtomInfo& atom, char operand);
+
 // Element `index` of a packed matrix (the a_mat / c_mat layout) of `bits`-wide elements.
 uint64_t packed_element(const uint8_t* packed, size_t index, int bits);
 

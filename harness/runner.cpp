@@ -237,7 +237,7 @@ double peak_for(const Benchmark& b, const DeviceInfo& dev) {
       p = std::max(p, peak_ops_per_clk_sm(dev.sm, t, DType::f32));
   }
   // Sparse instructions count the dense-equivalent work (zeros included): twice the dense peak.
-  return a.family == Family::mma_sp ? 2 * p : p;
+  return is_sparse(a) ? 2 * p : p;
 }
 
 }  // namespace
@@ -443,7 +443,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         t.warps_per_sm = w;
         t.ilp = ilp;
         finish(t, kt, timed, ilp, extra, implausible);
-        if (a.family == Family::mma_sp) {  // useful work: the zeros of the 2:4 pattern excluded
+        if (is_sparse(a)) {  // useful work: the zeros of the 2:4 pattern excluded
           Kept ka = k;
           for (double& v : ka.values) v /= 2;
           ResultRow u = base;

@@ -10,11 +10,12 @@
 //     rows; every buffer must be 16-byte aligned (cudaMalloc's are). The block copies A, B, -B
 //     into shared memory in the canonical layout of its swizzle mode; RS atoms load their A
 //     registers from p.a_mat (PTX ISA wgmma A-fragment layout).
-//   * sparse atoms (Atom::sparse, PTX wgmma.mma_async.sp): p.a_mat holds the compressed A,
-//     64 x K/2, and every thread passes sp-meta kWgmmaSparseMeta with sp-sel 0, which fixes the
-//     dense A this stands for: A[m][4j+i] = Ac[m][2j+i] for i = 0, 1 and A[m][4j+2] =
-//     A[m][4j+3] = 0 (8- and 16-bit types); A[m][2j] = Ac[m][j], A[m][2j+1] = 0 (tf32).
-//     B and -B are N x K as for dense atoms (64 bytes of K per row).
+//   * sparse atoms (Atom::sparse, PTX wgmma.mma_async.sp): A, B, -B and C as for dense atoms
+//     (A is the full 64 x K matrix). Every thread passes sp-meta kWgmmaSparseMeta with sp-sel 0:
+//     the 2:4 pattern keeps k % 4 in {0, 1} (8- and 16-bit types) or even k (tf32, 1:2), and the
+//     kernel compresses A to those elements (64 x K/2) on its way into shared memory or
+//     registers. The other elements of A are IGNORED: D = C + A'*B with A' = A with them zeroed
+//     (the caller's data and reference should zero them).
 //   * each warpgroup runs p.ilp independent accumulator chains from C; step t accumulates A*B
 //     (t even) or A*(-B) (t odd), scale-d = 1. IssueMode::pipelined: all steps back to back,
 //     8 per asm statement (round-robin over the chains), commit_group after each, one
@@ -31,8 +32,10 @@
 // the base is rounded up to 1024 B, then the A tile (64 rows) and the B tile (N rows). When a
 // swizzle row holds two K extents of B (dense with 64B/128B swizzle, sparse with 128B), -B sits
 // in the same rows right after B and its descriptor starts 32 (64) bytes further, the way GEMM
-// mainloops step K inside one swizzle atom; otherwise -B gets its own tile. 128B swizzle, dense:
-// 64*128 + N*128 + 1024 bytes (at most 41 KB).
+// mainloops step K inside one swizzle atom; otherwise -B gets its own tile. 128B swizzle (dense
+// and sparse): 64*128 + N*128 + 1024 bytes, at most 41 KB.
+// Registers: up to 222 per thread (N = 192, f32, ILP 2), so large-N kernels take at most 256
+// threads (2 warpgroups) per block: size blocks from cudaFuncGetAttributes(kernel(ilp)).
 #pragma once
 #include <cuda_runtime.h>
 #include <cstdint>
@@ -47,7 +50,6 @@ template <class Atom, int Swizzle>
 struct WgmmaTiles {
   static_assert(wgmma::valid_swizzle(Swizzle), "swizzle is 0, 32, 64 or 128 bytes");
   static constexpr int N = Atom::info.n;
-  static constexpr int kARowBytes = 32;  // one instruction's K of A (compressed for sparse)
   static constexpr int kBRowBytes = Atom::info.k * dtype_bits(Atom::info.b) / 8;  // 32, 64 sparse
   static_assert(kBRowBytes <= wgmma::kmajor_pitch(Swizzle), "sparse atoms need 64B or 128B swizzle");
   static constexpr bool kBnegInBRows = wgmma::kmajor_pitch(Swizzle) >= 2 * kBRowBytes;
@@ -61,7 +63,8 @@ struct WgmmaTiles {
 };
 
 // Sparse atoms: every thread passes this sp-meta (sp-sel 0). Each 4-bit field selects positions
-// {0,1}: the two stored values of each group land on its first two positions.
+// {0,1}: the two stored values of each group of four 8- or 16-bit elements (of each pair of tf32
+// elements, which the ISA counts as four 16-bit halves) land on its first positions.
 constexpr uint32_t kWgmmaSparseMeta = 0x44444444u;
 
 // ILP 2 needs the atom's two-chain form, generated where two accumulator sets fit in registers
@@ -84,6 +87,34 @@ __device__ __forceinline__ void copy_rows(uint8_t* tile, const void* src, int ro
   for (int i = threadIdx.x; i < rows * chunks; i += blockDim.x) {
     const int r = i / chunks, c = i % chunks;
     *reinterpret_cast<uint4*>(tile + wgmma::kmajor_offset(Swizzle, r, first_chunk + c)) = g[i];
+  }
+}
+
+// Sparse A: the 32 bits of the compressed row at byte `cbyte` (a multiple of 4), gathered from
+// the dense row: 16-bit and tf32 elements keep the first 32 bits of every 64 (word 2w), 8-bit
+// elements the first 16 of every 32 (low halves of words 2w and 2w+1).
+template <class Atom>
+__device__ __forceinline__ uint32_t sparse_a_word(const uint32_t* dense_row, int cbyte) {
+  const int w = cbyte / 4;
+  if constexpr (dtype_bits(Atom::info.a) == 8) return __byte_perm(dense_row[2 * w], dense_row[2 * w + 1], 0x5410);
+  else return dense_row[2 * w];
+}
+
+// Copies the A operand (64 rows) into its canonical tile; sparse atoms' rows are compressed
+// from 64 to 32 bytes on the way.
+template <class Atom, int Swizzle>
+__device__ __forceinline__ void copy_a(uint8_t* tile, const void* src) {
+  if constexpr (!Atom::sparse) {
+    copy_rows<Swizzle>(tile, src, 64, 32, 0);
+  } else {
+    const uint32_t* g = static_cast<const uint32_t*>(src);
+    for (int i = threadIdx.x; i < 64 * 2; i += blockDim.x) {
+      const int r = i >> 1, c = i & 1;
+      const uint32_t* row = g + r * 16;  // 64-byte dense row
+      const uint4 v{sparse_a_word<Atom>(row, 16 * c), sparse_a_word<Atom>(row, 16 * c + 4),
+                    sparse_a_word<Atom>(row, 16 * c + 8), sparse_a_word<Atom>(row, 16 * c + 12)};
+      *reinterpret_cast<uint4*>(tile + wgmma::kmajor_offset(Swizzle, r, c)) = v;
+    }
   }
 }
 
@@ -134,12 +165,18 @@ __device__ __forceinline__ void store_acc(void* out, const typename Atom::DRegs&
 // RS: A register j of thread t holds 4 bytes of row 16w + g + 8(j&1), bytes 16(j>>1) + 4q
 // (the same byte pattern for f16/bf16 k16, tf32 k8, 8-bit k32, b1 k256, and for the compressed
 // 64 x K/2 A of every sparse shape).
+template <class Atom>
 __device__ __forceinline__ void load_a_regs(uint32_t (&a)[4], const void* a_mat, int t) {
   const int w = t >> 5, g = (t & 31) >> 2, q = t & 3;
-  const uint8_t* base = static_cast<const uint8_t*>(a_mat);
+  constexpr int kRowWords = Atom::sparse ? 16 : 8;  // dense row of A in global memory
+  const uint32_t* base = static_cast<const uint32_t*>(a_mat);
 #pragma unroll
-  for (int j = 0; j < 4; ++j)
-    a[j] = *reinterpret_cast<const uint32_t*>(base + (16 * w + g + 8 * (j & 1)) * 32 + 16 * (j >> 1) + 4 * q);
+  for (int j = 0; j < 4; ++j) {
+    const uint32_t* row = base + (16 * w + g + 8 * (j & 1)) * kRowWords;
+    const int cbyte = 16 * (j >> 1) + 4 * q;
+    if constexpr (Atom::sparse) a[j] = sparse_a_word<Atom>(row, cbyte);
+    else a[j] = row[cbyte / 4];
+  }
 }
 
 template <class Atom, int ILP>
@@ -174,7 +211,7 @@ __device__ __forceinline__ void wgmma_chain_body(const ChainLaunch& p) {
   uint8_t* smem = wgmma_smem_raw + (((raw + Tiles::kAlign - 1) & ~uint32_t(Tiles::kAlign - 1)) - raw);
   const uint32_t base = smem_u32(smem);
 
-  copy_rows<Swizzle>(smem + Tiles::kA, p.a_mat, 64, Tiles::kARowBytes, 0);
+  copy_a<Atom, Swizzle>(smem + Tiles::kA, p.a_mat);
   copy_rows<Swizzle>(smem + Tiles::kB, p.b_mat, Tiles::N, Tiles::kBRowBytes, 0);
   copy_rows<Swizzle>(smem + Tiles::kBneg, p.b_neg_mat, Tiles::N, Tiles::kBRowBytes, Tiles::kBnegChunk);
   wgmma::fence_proxy_async_shared();
@@ -185,7 +222,7 @@ __device__ __forceinline__ void wgmma_chain_body(const ChainLaunch& p) {
   const uint64_t desc_bneg = wgmma::kmajor_desc(base + Tiles::kBneg, Swizzle, uint32_t(Tiles::kBnegChunk) * 16);
   using AOp = std::conditional_t<Atom::a_in_regs, uint32_t[4], uint64_t>;
   AOp a;
-  if constexpr (Atom::a_in_regs) load_a_regs(a, p.a_mat, t);
+  if constexpr (Atom::a_in_regs) load_a_regs<Atom>(a, p.a_mat, t);
   else a = wgmma::kmajor_desc(base + Tiles::kA, Swizzle);
 
   typename Atom::DRegs acc[ILP];
@@ -325,6 +362,13 @@ constexpr AtomInfo wgmma_renamed(AtomInfo info, const char* name) {
 #define TCB_WGMMA_REGISTER_0(NAME)
 #endif
 #define TCB_WGMMA_REGISTER(NAME, DEFAULT, ...) TCB_WGMMA_REGISTER_##DEFAULT(NAME)
+
+// Sparse (wgmma.mma_async.sp) benchmarks: registered unless -DTCB_WGMMA_SPARSE=0 (a quicker
+// build). The harness zeroes the pruned elements of A (harness/operands.cpp, prune_sparse_a) and
+// doubles the dense peak for them (is_sparse), as for mma.sp.
+#ifndef TCB_WGMMA_SPARSE
+#define TCB_WGMMA_SPARSE 1
+#endif
 
 // Defines tcb::atoms::NAME##SUFFIX (the atom NAME under the name NAME##SUFFIX) and registers it
 // with swizzle SW. Use at global scope.

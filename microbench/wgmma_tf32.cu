@@ -1,13 +1,12 @@
 // Registers the wgmma atoms with tf32 inputs (f32 accumulators)
-// (dense and wgmma.mma_async.sp) with the chain kernel (microbench/wgmma_chain.cuh): 128B
-// swizzle, ILP 1 (and 2 where it fits), the default N sets of scripts/gen_wgmma.py (every N
-// with -DTCB_WGMMA_ALL_N=1).
-// One translation unit per type family so the build compiles them in parallel.
+// with the chain kernel (microbench/wgmma_chain.cuh): 128B swizzle, ILP 1 (and 2 where it
+// fits), the default N sets of scripts/gen_wgmma.py. Build switches: -DTCB_WGMMA_ALL_N=1 every
+// N. Sparse atoms: wgmma_tf32_sparse.cu. One translation unit per type family so the build
+// compiles them in parallel.
 #include "microbench/wgmma_chain.cuh"
 #define TCB_WGMMA_GROUP_TF32  // define only this family's atoms
 #include "ptx/wgmma_atoms.hpp"
 
 namespace {
 TCB_WGMMA_ATOMS_TF32(TCB_WGMMA_REGISTER)
-TCB_WGMMA_SPARSE_ATOMS_TF32(TCB_WGMMA_REGISTER)
 }  // namespace

@@ -47,4 +47,14 @@ struct AtomInfo {
   constexpr bool exists_on(int sm) const { return sm >= min_sm && (max_sm == 0 || sm <= max_sm); }
 };
 
+// Structured-sparse instructions (mma.sp, wgmma.mma_async.sp): their k and ops count the
+// dense-equivalent work, zeros of the 2:4 (1:2) pattern included, so their peak is twice the dense.
+constexpr bool is_sparse(const AtomInfo& a) {
+  if (a.family == Family::mma_sp) return true;
+  if (a.family != Family::wgmma) return false;
+  for (const char* p = a.ptx; *p; ++p)  // "wgmma.mma_async.sp."
+    if (p[0] == '.' && p[1] == 's' && p[2] == 'p' && p[3] == '.') return true;
+  return false;
+}
+
 }  // namespace tcb

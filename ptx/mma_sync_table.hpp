@@ -2,7 +2,8 @@
 // Columns: atom name, PTX mnemonic, M, N, K, D/A/B/C types, D/A/B/C registers per thread,
 // accumulator register type and constraint, A/B register type and constraint, min SM,
 // max SM (0 = none), expected SASS (regex one tensor-core opcode must match), fragment layout, MMAs per warp instruction,
-// bit operation. Adding an instruction means adding a row here; nothing else.
+// bit operation. Adding an instruction means adding a row here; nothing else. The 52 PTX
+// variants, plus the .satfinite forms of s8 m16n8k32 and s4 m16n8k64 (integer saturation probes).
 #pragma once
 
 #define TCB_MMA_SYNC_ATOMS(X) \
@@ -23,6 +24,7 @@
   X(SM75_8x8x16_S32S8S8S32_TN, "mma.sync.aligned.m8n8k16.row.col.s32.s8.s8.s32", 8, 8, 16, s32, s8, s8, s32, 2, 1, 1, 2, uint32_t, "r", uint32_t, "r", 75, 0, "^IMMA\\..*\\.S8\\.S8", m8n8, 1, none) \
   X(SM80_16x8x16_S32S8S8S32_TN, "mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32", 16, 8, 16, s32, s8, s8, s32, 4, 2, 1, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S8\\.S8", m16n8, 1, none) \
   X(SM80_16x8x32_S32S8S8S32_TN, "mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32", 16, 8, 32, s32, s8, s8, s32, 4, 4, 2, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S8\\.S8", m16n8, 1, none) \
+  X(SM80_16x8x32_S32S8S8S32_TN_SATFINITE, "mma.sync.aligned.m16n8k32.row.col.satfinite.s32.s8.s8.s32", 16, 8, 32, s32, s8, s8, s32, 4, 4, 2, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S8\\.S8", m16n8, 1, none) \
   X(SM75_8x8x16_S32S8U8S32_TN, "mma.sync.aligned.m8n8k16.row.col.s32.s8.u8.s32", 8, 8, 16, s32, s8, u8, s32, 2, 1, 1, 2, uint32_t, "r", uint32_t, "r", 75, 0, "^IMMA\\..*\\.S8\\.U8", m8n8, 1, none) \
   X(SM80_16x8x16_S32S8U8S32_TN, "mma.sync.aligned.m16n8k16.row.col.s32.s8.u8.s32", 16, 8, 16, s32, s8, u8, s32, 4, 2, 1, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S8\\.U8", m16n8, 1, none) \
   X(SM80_16x8x32_S32S8U8S32_TN, "mma.sync.aligned.m16n8k32.row.col.s32.s8.u8.s32", 16, 8, 32, s32, s8, u8, s32, 4, 4, 2, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S8\\.U8", m16n8, 1, none) \
@@ -35,6 +37,7 @@
   X(SM75_8x8x32_S32S4S4S32_TN, "mma.sync.aligned.m8n8k32.row.col.s32.s4.s4.s32", 8, 8, 32, s32, s4, s4, s32, 2, 1, 1, 2, uint32_t, "r", uint32_t, "r", 75, 0, "^IMMA\\..*\\.S4\\.S4", m8n8, 1, none) \
   X(SM80_16x8x32_S32S4S4S32_TN, "mma.sync.aligned.m16n8k32.row.col.s32.s4.s4.s32", 16, 8, 32, s32, s4, s4, s32, 4, 2, 1, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S4\\.S4", m16n8, 1, none) \
   X(SM80_16x8x64_S32S4S4S32_TN, "mma.sync.aligned.m16n8k64.row.col.s32.s4.s4.s32", 16, 8, 64, s32, s4, s4, s32, 4, 4, 2, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S4\\.S4", m16n8, 1, none) \
+  X(SM80_16x8x64_S32S4S4S32_TN_SATFINITE, "mma.sync.aligned.m16n8k64.row.col.satfinite.s32.s4.s4.s32", 16, 8, 64, s32, s4, s4, s32, 4, 4, 2, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S4\\.S4", m16n8, 1, none) \
   X(SM75_8x8x32_S32S4U4S32_TN, "mma.sync.aligned.m8n8k32.row.col.s32.s4.u4.s32", 8, 8, 32, s32, s4, u4, s32, 2, 1, 1, 2, uint32_t, "r", uint32_t, "r", 75, 0, "^IMMA\\..*\\.S4\\.U4", m8n8, 1, none) \
   X(SM80_16x8x32_S32S4U4S32_TN, "mma.sync.aligned.m16n8k32.row.col.s32.s4.u4.s32", 16, 8, 32, s32, s4, u4, s32, 4, 2, 1, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S4\\.U4", m16n8, 1, none) \
   X(SM80_16x8x64_S32S4U4S32_TN, "mma.sync.aligned.m16n8k64.row.col.s32.s4.u4.s32", 16, 8, 64, s32, s4, u4, s32, 4, 4, 2, 4, uint32_t, "r", uint32_t, "r", 80, 0, "^IMMA\\..*\\.S4\\.U4", m16n8, 1, none) \

@@ -1,26 +1,57 @@
 #!/usr/bin/env bash
-# One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS,
-# run the sweep(s), and pack everything into $OUT (the device tool returns at most 8 files).
-# Usage: scripts/gpu_session.sh [tcbench run arguments...]   (default: the embedded sweep)
+# One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS, run the
+# sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
+# tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
+#   STEPS="build tests sass default hopper full numerics report" scripts/gpu_session.sh
+# NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000").
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tcbench-out}
+STEPS=${STEPS:-build tests sass default hopper numerics report}
 mkdir -p "$OUT"
 log() { echo "== $(date -u +%H:%M:%S) $*"; }
-log "configure + build"
-cmake --preset default -DTCBENCH_FAMILIES="${FAMILIES:-mma_sync;mma_sp;wmma;wgmma}" >"$OUT/build.log" 2>&1 && cmake --build build -j 16 >>"$OUT/build.log" 2>&1 \
-  || { grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
+has() { [[ " $STEPS " == *" $1 "* ]]; }
+export PATH="$PATH:/usr/local/cuda/bin"
+
+if has build; then
+  log "configure + build"
+  cmake --preset default -DTCBENCH_FAMILIES="${FAMILIES:-mma_sync;mma_sp;wmma;wgmma}" >"$OUT/build.log" 2>&1 &&
+    cmake --build build -j "$(nproc)" >>"$OUT/build.log" 2>&1 ||
+    { grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
+fi
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit,temperature.gpu --format=csv
-if [ "${SKIP_TESTS:-0}" != 1 ]; then
+slug=$(./build/tcbench info 2>/dev/null | python3 -c 'import json,sys,re; d=json.JSONDecoder().raw_decode(sys.stdin.read())[0]; print(re.sub(r"[^a-z0-9]+","-",d["name"].lower()).strip("-"))' 2>/dev/null)
+res="results/${slug:-unknown-gpu}"
+log "results folder $res"
+if has tests; then
   log "tests"
   ctest --test-dir build --output-on-failure -j 4 >"$OUT/ctest.log" 2>&1; echo "ctest rc=$?"
-  grep -E "tests passed|tests failed|Failed|\*\*\*" "$OUT/ctest.log" | head -30
+  grep -E "tests passed|tests failed|Failed|\*\*\*|Skipped" "$OUT/ctest.log" | head -30
+  cp build/Testing/Temporary/LastTest.log "$OUT/ctest_full.log" 2>/dev/null
 fi
-log "sass"
-./build/tcbench sass --out sass >"$OUT/sass.log" 2>&1; echo "sass rc=$?"; tail -3 "$OUT/sass.log"
-log "sweep"
-./build/tcbench run --no-progress "$@" 2>&1 | tee "$OUT/run.log" | tail -5
-echo "run rc=${PIPESTATUS[0]}"
+if has sass; then
+  log "sass"
+  ./build/tcbench sass --out sass >"$OUT/sass.log" 2>&1; echo "sass rc=$?"; tail -2 "$OUT/sass.log"
+fi
+sweep() {  # name, then tcbench run arguments
+  local name=$1; shift
+  log "sweep $name"
+  timeout 540 ./build/tcbench run --no-progress "$@" >"$OUT/run_$name.log" 2>&1; echo "run $name rc=$?"
+  tail -2 "$OUT/run_$name.log"
+}
+has default && sweep default
+has hopper && sweep hopper --config configs/hopper.yaml --out "$res/hopper"
+has full && sweep full --config configs/full.yaml --out "$res/full"
+if has numerics; then
+  log "numerics"
+  timeout 540 ./build/tcbench numerics ${NUMERICS_ARGS:-} >"$OUT/numerics.log" 2>&1; echo "numerics rc=$?"
+  tail -4 "$OUT/numerics.log"
+fi
+if has report; then
+  log "report"
+  for d in "$res" "$res/hopper" "$res/full"; do
+    [ -f "$d/instructions.csv" ] && python3 -m analysis report "$d" 2>&1 | tail -1
+  done
+fi
 tar czf "$OUT/results.tgz" results sass
-cp build/Testing/Temporary/LastTest.log "$OUT/ctest_full.log" 2>/dev/null
 log "done"

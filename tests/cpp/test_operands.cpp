@@ -291,7 +291,7 @@ TEST(Encoding, F32AndF16MatchTheCompilersConversions) {
 // Fragment layouts
 // ---------------------------------------------------------------------------------------------
 
-size_t operand_elements(const AtomInfo& a, char op) {
+size_t expected_elements(const AtomInfo& a, char op) {
   const size_t mm = size_t(a.mmas_per_warp);
   return op == 'A' ? mm * a.m * a.k : op == 'B' ? mm * a.k * a.n : mm * a.m * a.n;
 }
@@ -319,7 +319,7 @@ TEST(Fragments, EveryLayoutIsABijectionOntoTheMatrix) {
             ASSERT_TRUE(seen.insert({p.mma, p.row, p.col}).second)
                 << "lane " << lane << " reg " << r << " elem " << el << " duplicates (" << p.row << "," << p.col << ")";
           }
-      EXPECT_EQ(seen.size(), operand_elements(a, op));
+      EXPECT_EQ(seen.size(), expected_elements(a, op));
     }
   }
 }
@@ -453,9 +453,9 @@ TEST(Operands, RegistersMatchMatricesThroughTheLayout) {
   for (const AtomInfo& a : all_atoms()) {
     SCOPED_TRACE(a.name);
     const OperandSet ops = make_operands(a, DataMode::random, 42, 1025);
-    ASSERT_EQ(ops.a.size(), operand_elements(a, 'A'));
-    ASSERT_EQ(ops.b.size(), operand_elements(a, 'B'));
-    ASSERT_EQ(ops.c.size(), operand_elements(a, 'C'));
+    ASSERT_EQ(ops.a.size(), expected_elements(a, 'A'));
+    ASSERT_EQ(ops.b.size(), expected_elements(a, 'B'));
+    ASSERT_EQ(ops.c.size(), expected_elements(a, 'C'));
     ASSERT_EQ(ops.a_regs.size(), size_t(32) * a.a_regs * a.ab_reg_bytes);
     ASSERT_EQ(ops.b_regs.size(), size_t(32) * a.b_regs * a.ab_reg_bytes);
     ASSERT_EQ(ops.b_neg_regs.size(), ops.b_regs.size());
@@ -465,7 +465,7 @@ TEST(Operands, RegistersMatchMatricesThroughTheLayout) {
                         Op{'B', ops.b, ops.b_regs, a.b_regs, a.ab_reg_bytes, a.b},
                         Op{'C', ops.c, ops.c_regs, a.c_regs, a.cd_reg_bytes, a.c}}) {
       const int n = o.op == 'A' ? a.k : o.op == 'B' ? a.n : a.n;
-      const size_t block = operand_elements(a, o.op) / a.mmas_per_warp;
+      const size_t block = expected_elements(a, o.op) / a.mmas_per_warp;
       for (int lane = 0; lane < 32; ++lane)
         for (int r = 0; r < o.nregs; ++r)
           for (int el = 0; el < elements_per_register(a, o.op); ++el) {

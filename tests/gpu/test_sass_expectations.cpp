@@ -51,6 +51,7 @@ const std::map<std::string, Lowering>& sm90a_expectations() {
       {"SM75_8x8x16_S32S8S8S32_TN", Lowering::native},
       {"SM80_16x8x16_S32S8S8S32_TN", Lowering::native},
       {"SM80_16x8x32_S32S8S8S32_TN", Lowering::native},
+      {"SM80_16x8x32_S32S8S8S32_TN_SATFINITE", Lowering::native},  // IMMA.16832.S8.S8.SAT
       {"SM75_8x8x16_S32S8U8S32_TN", Lowering::native},
       {"SM80_16x8x16_S32S8U8S32_TN", Lowering::native},
       {"SM80_16x8x32_S32S8U8S32_TN", Lowering::native},
@@ -71,6 +72,7 @@ const std::map<std::string, Lowering>& sm90a_expectations() {
       {"SM75_8x8x32_S32S4S4S32_TN", Lowering::imma_8bit},
       {"SM80_16x8x32_S32S4S4S32_TN", Lowering::imma_8bit},
       {"SM80_16x8x64_S32S4S4S32_TN", Lowering::imma_8bit},
+      {"SM80_16x8x64_S32S4S4S32_TN_SATFINITE", Lowering::imma_8bit},
       {"SM75_8x8x32_S32S4U4S32_TN", Lowering::imma_8bit},
       {"SM80_16x8x32_S32S4U4S32_TN", Lowering::imma_8bit},
       {"SM80_16x8x64_S32S4U4S32_TN", Lowering::imma_8bit},

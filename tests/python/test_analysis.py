@@ -134,7 +134,8 @@ def test_report_writes_plots_and_markdown(results_dir):
     assert not (plots / f"throughput_mma_sync_{SKIP}.png").exists()  # nothing valid measured
 
     md = (results_dir / "report.md").read_text()
-    assert "## mma.sync" in md
+    assert "## Every atom: mma.sync" in md
+    assert "## wgmma" not in md and "## Acceptance" not in md  # no wgmma rows: no wgmma sections
     f16_line = next(l for l in md.splitlines() if l.startswith(f"| [{F16}]"))
     cells = [c.strip() for c in f16_line.strip("|").split("|")]
     # atom, ptx, native, SASS, latency, best, % of peak, 90% at, TFLOP/s, verified
@@ -157,11 +158,13 @@ def test_readme_prints_headline(results_dir):
     p = run_cli("readme", results_dir)
     assert p.returncode == 0, p.stderr
     out = p.stdout
-    assert "| atom | type | latency (cycles) | best ops/clk/SM | TFLOP/s | native |" in out
-    line = next(l for l in out.splitlines() if l.startswith(f"| {F16} "))
-    assert "| f16→f32 | 33.0 | 2000 |" in line
+    assert "| type | best shape | latency (cycles) | ops/clk/SM | % of peak | native |" in out
+    line = next(l for l in out.splitlines() if l.startswith("| f16→f32 "))
+    assert line == "| f16→f32 | m16n8k16 | 33.0 | 2000 | 48.8 | yes |"
+    assert "| e4m3→f32 | m16n8k16 | 40.0 | 1000 | 12.2 | **no** (emulated) |" in out
     assert "| 5.0 |" not in out
-    assert SKIP not in out
+    assert SKIP not in out and F16 not in out  # per type, not per atom
+    assert "**wgmma**" not in out and "Acceptance" not in out  # no wgmma rows
     assert "2025-01-02T03:04:05Z" in out and "0123456789abcdef" in out and "NVIDIA H100 80GB HBM3" in out
     assert headline_markdown(load_results(results_dir)) == out
 
@@ -172,10 +175,10 @@ def test_readme_update_replaces_between_markers(results_dir, tmp_path):
     p = run_cli("readme", results_dir, "--update", readme)
     assert p.returncode == 0, p.stderr
     text = readme.read_text()
-    assert text.startswith("# tcbench\n\nintro\n\n" + HEADLINE_BEGIN + "\n| atom |")
+    assert text.startswith("# tcbench\n\nintro\n\n" + HEADLINE_BEGIN + "\n**mma.sync** (best shape per type):")
     assert text.endswith(HEADLINE_END + "\n\nmore text\n")
     assert "old table" not in text
-    assert f"| {F16} |" in text
+    assert "| f16→f32 | m16n8k16 | 33.0 | 2000 |" in text
     # Idempotent.
     assert run_cli("readme", results_dir, "--update", readme).returncode == 0
     assert readme.read_text() == text

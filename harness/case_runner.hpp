@@ -1,0 +1,36 @@
+// Runs hand-made dot products through a benchmark's own kernel, one instruction per case (a
+// chain of one step: D = C + A*B), so the numeric probes and the model validation test exactly
+// the code paths the benchmarks time.
+#pragma once
+#include <cuda_runtime.h>
+#include <cstdint>
+#include <vector>
+#include "harness/device_buffer.hpp"
+#include "harness/registry.hpp"
+
+namespace tcb {
+
+// One dot product d = c + sum_i a_i * b_i: element bit patterns in the atom's A, B, C formats.
+// a and b hold at most atom.k terms (the rest are zero).
+struct DotCase {
+  std::vector<uint64_t> a, b;
+  uint64_t c = 0;
+};
+
+class CaseRunner {
+ public:
+  explicit CaseRunner(const Benchmark& bench);
+  ~CaseRunner();
+  // The hardware's D bits for each case, in order. Cases are packed min(m, n) to an mma block
+  // on its diagonal (row i of A, column i of B, C[i][i]); every other element is zero.
+  std::vector<uint64_t> run(const std::vector<DotCase>& cases);
+  int cases_per_launch() const;
+
+ private:
+  std::vector<uint64_t> run_batch(const DotCase* cases, int count);
+  const Benchmark& bench_;
+  cudaStream_t stream_{};
+  DeviceBuffer a_, b_, c_, d_, timing_;
+};
+
+}  // namespace tcb

@@ -1,0 +1,20 @@
+// `tcbench numerics`: numeric behaviour of every tensor-core path on the running GPU.
+#pragma once
+#include <string>
+#include <vector>
+
+namespace tcb {
+
+struct NumericsOptions {
+  std::vector<std::string> argv;
+  int device = 0;
+  std::string out_dir;        // default results/<gpu-slug>
+  std::string filter;         // regex on atom name or PTX
+  int cases = 100000;         // random validation cases per path
+  int sample = 2000;          // of which this many are written with the hardware's bits
+  unsigned long long seed = 0x6e756d65726963ULL;
+};
+
+int cmd_numerics(const NumericsOptions&);
+
+}  // namespace tcb
