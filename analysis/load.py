@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 # Column order of instructions.csv (harness/result_row.cpp, csv_columns()).
@@ -16,7 +18,22 @@ CSV_COLUMNS = [
 INT_COLUMNS = ["m", "n", "k", "warps_per_sm", "ilp", "samples", "discarded"]
 FLOAT_COLUMNS = ["value", "median", "iqr", "cv", "sm_clock_mhz"]
 BOOL_COLUMNS = ["native", "verified", "valid"]
-METRICS = ("latency_cycles", "ops_per_clk_sm", "tflops", "skipped")
+METRICS = ("latency_cycles", "issue_interval_cycles", "ops_per_clk_sm", "actual_ops_per_clk_sm", "tflops",
+           "skipped", "error")
+# Rows that carry no measurement at all (the atom or point was not run).
+NOT_MEASURED = ("skipped",)
+# One measurement: merging folders keeps the first folder's row for each of these keys.
+POINT_KEY = ["family", "atom", "metric", "warps_per_sm", "ilp"]
+
+
+def measured_mask(rows: pd.DataFrame) -> pd.Series:
+    return ~rows["metric"].isin(NOT_MEASURED)
+
+
+def valid_mask(rows: pd.DataFrame) -> pd.Series:
+    """Rows that count: measured, verified and plausible (valid), with a finite value."""
+    finite = pd.Series(np.isfinite(rows["value"].to_numpy(dtype=float)), index=rows.index)
+    return measured_mask(rows) & rows["valid"] & (rows["metric"] != "error") & finite
 
 
 @dataclass
@@ -24,6 +41,12 @@ class Results:
     path: Path
     rows: pd.DataFrame                     # every row of instructions.csv, typed
     run: dict = field(default_factory=dict)  # run.json, {} when absent
+    parts: list = field(default_factory=list)  # the folders merged into this one (merge_results)
+
+    @property
+    def folders(self) -> list["Results"]:
+        """The results folders behind these rows: itself, or the merged ones in order."""
+        return self.parts or [self]
 
     @property
     def slug(self) -> str:
@@ -31,18 +54,17 @@ class Results:
 
     @property
     def valid(self) -> pd.DataFrame:
-        """Measured rows that passed verification and the plausibility guard."""
-        r = self.rows
-        return r[r["valid"] & (r["metric"] != "skipped")]
+        """Measured rows that passed verification and the plausibility guard (finite values)."""
+        return self.rows[valid_mask(self.rows)]
 
     @property
     def skipped(self) -> pd.DataFrame:
-        return self.rows[self.rows["metric"] == "skipped"]
+        return self.rows[~measured_mask(self.rows)]
 
     @property
     def invalid(self) -> pd.DataFrame:
         r = self.rows
-        return r[~r["valid"] & (r["metric"] != "skipped")]
+        return r[measured_mask(r) & ~valid_mask(r)]
 
     # run.json fields, tolerant of older or partial files.
     def run_get(self, *keys, default="unknown"):
@@ -75,6 +97,17 @@ class Results:
         v = self.run_get("device", "sm_count", default=None)
         return int(v) if isinstance(v, (int, float)) and v > 0 else None
 
+    @property
+    def wall_seconds(self) -> float | None:
+        v = self.run_get("wall_seconds", default=None)
+        ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+        return float(v) if ok else None
+
+    @property
+    def data_mode(self) -> str:
+        """Operand data of the timed launches (random | exact | zeros), 'unknown' when unrecorded."""
+        return str(self.run_get("config", "data"))
+
 
 def _to_bool(s: pd.Series) -> pd.Series:
     return s.astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
@@ -105,4 +138,29 @@ def load_results(results_dir) -> Results:
     if run_path.is_file():
         with open(run_path, encoding="utf-8") as f:
             run = json.load(f)
-    return Results(path=path, rows=read_instructions(csv_path), run=run)
+    rows = read_instructions(csv_path)
+    results = Results(path=path, rows=rows, run=run)
+    rows["data"] = results.data_mode  # which operand data each row was timed on, kept through merges
+    return results
+
+
+def merge_results(parts: list[Results]) -> Results:
+    """One Results from several folders (e.g. the default sweep and the hopper N sweep): every
+    row of the first, then the rows of each later folder whose measurement (POINT_KEY) no
+    earlier folder has. run.json is the first folder's; `parts` keeps them all."""
+    if not parts:
+        raise ValueError("no results folders given")
+    if len(parts) == 1:
+        return parts[0]
+    seen: set = set()
+    kept = []
+    for p in parts:
+        keys = pd.MultiIndex.from_frame(p.rows[POINT_KEY])
+        kept.append(p.rows[~keys.isin(list(seen))] if seen else p.rows)
+        seen.update(keys)
+    rows = pd.concat(kept, ignore_index=True)
+    return Results(path=parts[0].path, rows=rows, run=parts[0].run, parts=list(parts))
+
+
+def load_many(results_dirs) -> Results:
+    return merge_results([load_results(d) for d in results_dirs])

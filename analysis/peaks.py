@@ -2,8 +2,10 @@
 
 Mirrors the table in DESIGN.md section 4 (and harness/peaks.cpp, which the run's plausibility
 guard uses; the int4 / b1 / sm_86 / sm_89 rows come from there). Values are multiply-adds
-(FMA) per clock per SM; ops = 2 x FMA. Sparse 2:4 instructions (family mma.sp) double them.
-These are leads from vendor whitepapers, not readings.
+(FMA) per clock per SM; ops = 2 x FMA. Sparse 2:4 instructions (family mma.sp, and the wgmma
+atoms SM90_SPARSE_* = wgmma.mma_async.sp) double them, as harness/peaks.cpp does (is_sparse).
+These are leads from vendor whitepapers, not readings. A type without a figure has no peak
+(None), and no '% of peak' is shown for it.
 """
 from __future__ import annotations
 
@@ -48,11 +50,19 @@ def sm_number(arch) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def peak_ops_per_clk_sm(arch, a_type: str, family: str = "") -> float | None:
-    """Datasheet dense (or, for mma.sp, sparse) peak in ops/clk/SM; None when unknown."""
+def is_sparse(family: str = "", atom: str = "", ptx: str = "") -> bool:
+    """2:4 structured-sparse instruction: mma.sp, or wgmma.mma_async.sp (atoms SM90_SPARSE_*)."""
+    if str(family).startswith("mma.sp"):
+        return True
+    return str(atom).startswith("SM90_SPARSE_") or "wgmma.mma_async.sp." in str(ptx)
+
+
+def peak_ops_per_clk_sm(arch, a_type: str, family: str = "", atom: str = "", ptx: str = "") -> float | None:
+    """Datasheet dense (or, for sparse instructions, dense-equivalent sparse) peak in ops/clk/SM;
+    None when unknown."""
     sm = sm_number(arch)
     fma = PEAK_FMA_PER_CLK_SM.get(sm, {}).get(str(a_type).lower()) if sm is not None else None
     if fma is None:
         return None
-    sparse = 2.0 if str(family).startswith("mma.sp") else 1.0
+    sparse = 2.0 if is_sparse(family, atom, ptx) else 1.0
     return 2.0 * fma * sparse

@@ -94,3 +94,58 @@ def plot_peak_overview(summary: pd.DataFrame, out_path: Path, title: str) -> Pat
     fig.savefig(out_path, dpi=110)
     plt.close(fig)
     return out_path
+
+
+def wgmma_n_sweep_plot_name(type_slug: str) -> str:
+    return f"wgmma_n_sweep_{type_slug}.png"
+
+
+def _log2_n_axis(ax, ns) -> None:
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(ns)
+    ax.set_xticklabels([str(n) for n in ns], fontsize=7, rotation=90 if len(ns) > 12 else 0)
+    ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())  # only the measured N are labelled
+    ax.set_xlabel("N")
+    ax.grid(True, alpha=0.3)
+
+
+def plot_wgmma_n_sweep(sweep: pd.DataFrame, out_path: Path, title: str, peak: float | None) -> Path:
+    """Left: best ops/clk/SM against N, SS and RS lines, the peak dashed. Right: completion
+    latency (solid) and dependent issue interval (dotted) against N.
+
+    `sweep`: one row per dense atom of one type, columns n, source, best_ops, latency, issue_interval.
+    """
+    fig, (ax_ops, ax_lat) = plt.subplots(1, 2, figsize=(11, 4.2))
+    ns = sorted(int(n) for n in sweep["n"].unique() if n > 0)
+    top = 0.0
+    for src, color in (("SS", "#264653"), ("RS", "#e76f51")):
+        r = sweep[sweep["source"] == src].sort_values("n")
+        ops = r[r["best_ops"].notna()]
+        if len(ops):
+            ax_ops.plot(ops["n"], ops["best_ops"], marker="o", color=color, label=src)
+            top = max(top, float(ops["best_ops"].max()))
+        for col, style, what in (("latency", "-", "latency"), ("issue_interval", ":", "issue interval")):
+            v = r[r[col].notna()]
+            if len(v):
+                ax_lat.plot(v["n"], v[col], linestyle=style, marker="o", markersize=3, color=color,
+                            label=f"{src} {what}")
+    if peak is not None and peak == peak and peak > 0:  # peak == peak: not NaN
+        ax_ops.axhline(peak, linestyle="--", color="black", linewidth=1, label="datasheet peak")
+        top = max(top, peak)
+    ax_ops.set_ylim(0, top * 1.1 if top > 0 else 1)
+    ax_ops.set_ylabel("best ops / clock / SM")
+    ax_lat.set_ylabel("cycles")
+    ax_lat.set_ylim(bottom=0)
+    for ax in (ax_ops, ax_lat):
+        if ns:
+            _log2_n_axis(ax, ns)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    ax_ops.set_title("throughput", fontsize=9)
+    ax_lat.set_title("completion latency and issue interval", fontsize=9)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out_path, dpi=110)
+    plt.close(fig)
+    return out_path

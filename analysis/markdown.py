@@ -1,0 +1,83 @@
+"""Markdown building blocks shared by report.md and the README headline."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from .load import Results
+
+
+def missing(v) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def fmt(v, spec: str, empty: str = "–") -> str:
+    return empty if missing(v) else format(v, spec)
+
+
+def text(v, empty: str = "–") -> str:
+    return empty if missing(v) or v == "" else str(v)
+
+
+def fmt_ratio(v) -> str:
+    return fmt(v, ".2f") + ("×" if not missing(v) else "")
+
+
+def cell(s) -> str:
+    return str(s).replace("|", "\\|").replace("\n", " ")
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def tflops_at_clock(tflops, clock_mhz) -> str:
+    s = fmt(tflops, ".1f")
+    return f"{s} @ {clock_mhz:.0f} MHz" if s != "–" and not missing(clock_mhz) else s
+
+
+def point(w, i) -> str:
+    return "–" if missing(w) else f"{int(w)}×{int(i)}"
+
+
+def native_cell(label: str) -> str:
+    return {"native": "yes", "emulated": "**no** (emulated)", "unknown": "unknown", "n/a": "–"}.get(label, label)
+
+
+def display_path(path: Path) -> str:
+    """The results folder as a reader of the repository names it: relative to the working
+    directory when inside it, else results/<slug> (or results/<gpu>/<sub> for a sub-sweep)."""
+    if not path.is_absolute():
+        return path.as_posix()
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        parent = path.parent.name
+        if parent and parent != "results" and path.parent.parent.name == "results":
+            return f"results/{parent}/{path.name}"
+        return f"results/{path.name}"
+
+
+def source_line(results: Results) -> str:
+    dirty = " (dirty)" if results.git_dirty else ""
+    return (f"Source: `{display_path(results.path)}/run.json` — {results.device_name}, {results.date}, "
+            f"git {results.git_sha}{dirty}")
+
+
+def format_duration(seconds: float | None) -> str:
+    if missing(seconds):
+        return "unknown"
+    s = float(seconds)
+    if s < 60:
+        return f"{s:.1f} s"
+    if s < 3600:
+        return f"{int(s // 60)} min {s % 60:.0f} s"
+    return f"{int(s // 3600)} h {int(s % 3600 // 60)} min"
+
+
+def wall_time_line(results: Results) -> str:
+    """'Sweep wall time: 4.6 s (`results/x`); 12 min 3 s (`results/x/hopper`).' from each run.json."""
+    parts = [f"{format_duration(r.wall_seconds)} (`{display_path(r.path)}`)" for r in results.folders]
+    return "Sweep wall time: " + "; ".join(parts) + "."

@@ -1,0 +1,73 @@
+// `tcbench model` text input and output. See batch_io.hpp for the format.
+#include "model/batch_io.hpp"
+
+#include <cctype>
+#include <istream>
+#include <ostream>
+#include <sstream>
+#include <vector>
+
+namespace tcb::model {
+
+bool parse_hex_field(const std::string& field, Fmt f, uint64_t* bits, std::string* why) {
+  std::string digits = field;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) digits = digits.substr(2);
+  for (char ch : digits) {
+    if (!std::isxdigit(static_cast<unsigned char>(ch))) {
+      *why = "'" + field + "' is not hexadecimal";
+      return false;
+    }
+  }
+  const int width = fmt_hex_digits(f);
+  if (int(digits.size()) != width) {
+    *why = "'" + field + "' has " + std::to_string(digits.size()) + " hex digits; a ." + fmt_name(f) +
+           " pattern has exactly " + std::to_string(width);
+    return false;
+  }
+  // Exactly `width` digits of a `4 * width`-bit format: every such pattern is in range.
+  *bits = std::stoull(digits, nullptr, 16);
+  return true;
+}
+
+std::string format_hex(Fmt f, uint64_t bits) {
+  static const char* kDigits = "0123456789abcdef";
+  const int width = fmt_hex_digits(f);
+  std::string s(size_t(width), '0');
+  for (int i = width - 1; i >= 0; --i, bits >>= 4) s[size_t(i)] = kDigits[bits & 0xf];
+  return s;
+}
+
+bool run_batch(const PathParams& p, int k, std::istream& in, std::ostream& out, BatchError* err) {
+  std::string line;
+  std::vector<uint64_t> a(static_cast<size_t>(k)), b(static_cast<size_t>(k));
+  const size_t expected = size_t(2 * k + 1);
+  for (long lineno = 1; std::getline(in, line); ++lineno) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    std::istringstream fields(line);
+    std::vector<std::string> f;
+    for (std::string t; fields >> t;) f.push_back(t);
+    if (f.empty() || f[0][0] == '#') continue;
+    if (f.size() != expected) {
+      *err = {lineno, "expected " + std::to_string(expected) + " fields (" + std::to_string(k) + " a, " +
+                          std::to_string(k) + " b, 1 c), found " + std::to_string(f.size())};
+      return false;
+    }
+    uint64_t c = 0;
+    for (size_t i = 0; i < expected; ++i) {
+      const bool is_a = i < size_t(k), is_b = !is_a && i < size_t(2 * k);
+      const Fmt fmt = is_a ? p.a : is_b ? p.b : p.c;
+      const std::string name = is_a ? "a" + std::to_string(i) : is_b ? "b" + std::to_string(i - k) : "c";
+      uint64_t v;
+      std::string why;
+      if (!parse_hex_field(f[i], fmt, &v, &why)) {
+        *err = {lineno, "field " + std::to_string(i + 1) + " (" + name + "): " + why};
+        return false;
+      }
+      (is_a ? a[i] : is_b ? b[i - size_t(k)] : c) = v;
+    }
+    out << format_hex(p.d, dot(p, a.data(), b.data(), k, c)) << '\n';
+  }
+  return true;
+}
+
+}  // namespace tcb::model
