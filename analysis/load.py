@@ -36,6 +36,15 @@ def valid_mask(rows: pd.DataFrame) -> pd.Series:
     return measured_mask(rows) & rows["valid"] & (rows["metric"] != "error") & finite
 
 
+def json_get(node, *keys, default="unknown"):
+    """node[k0][k1]...; `default` when a key is missing or the value is empty."""
+    for k in keys:
+        if not isinstance(node, dict) or k not in node:
+            return default
+        node = node[k]
+    return default if node in (None, "") else node
+
+
 @dataclass
 class Results:
     path: Path
@@ -68,12 +77,7 @@ class Results:
 
     # run.json fields, tolerant of older or partial files.
     def run_get(self, *keys, default="unknown"):
-        node = self.run
-        for k in keys:
-            if not isinstance(node, dict) or k not in node:
-                return default
-            node = node[k]
-        return default if node in (None, "") else node
+        return json_get(self.run, *keys, default=default)
 
     @property
     def device_name(self) -> str:

@@ -42,6 +42,12 @@ void BenchOperands::upload_dense() {
 
 BenchOperands::~BenchOperands() = default;
 
+void BenchOperands::use_model(const model::PathParams& params, const std::string& preset) {
+  model_ = std::make_unique<ModelReference>();
+  model_->params = params;
+  model_->preset = preset;
+}
+
 void BenchOperands::fill(ChainLaunch* p) const {
   if (bench_.form == OperandForm::matrices) {
     p->a_mat = a_.get(); p->b_mat = b_.get(); p->b_neg_mat = bneg_.get(); p->c_mat = c_.get();
@@ -65,8 +71,8 @@ Verdict BenchOperands::verify(long steps, const uint8_t* chain) const {
     case Work::mma: break;
   }
   if (host_->is_sparse) return verify_sparse_chain(a, host_->sparse, mode_, steps, chain);
-  if (bench_.form == OperandForm::matrices) return verify_matrix_chain(a, host_->dense, mode_, steps, chain);
-  return verify_chain(a, host_->dense, mode_, steps, chain);
+  if (bench_.form == OperandForm::matrices) return verify_matrix_chain(a, host_->dense, mode_, steps, chain, model_.get());
+  return verify_chain(a, host_->dense, mode_, steps, chain, model_.get());
 }
 
 }  // namespace tcb

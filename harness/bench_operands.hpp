@@ -19,6 +19,8 @@ class BenchOperands {
   // `steps` as launched; loads and stores map it to what their d_out holds (see wmma_chain.cuh).
   Verdict verify(long steps, const uint8_t* chain) const;
   DataMode mode() const { return mode_; }
+  // Random-data outputs are then also compared bit for bit with the CPU model (dense paths).
+  void use_model(const model::PathParams& params, const std::string& preset);
 
  private:
   void upload_dense();
@@ -26,6 +28,7 @@ class BenchOperands {
   DataMode mode_;
   struct Host;
   std::unique_ptr<Host> host_;
+  std::unique_ptr<ModelReference> model_;
   DeviceBuffer a_, b_, bneg_, c_, e_;
 };
 

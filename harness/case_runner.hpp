@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 #include "harness/device_buffer.hpp"
+#include "harness/operands.hpp"
 #include "harness/registry.hpp"
 
 namespace tcb {
@@ -22,12 +23,15 @@ class CaseRunner {
   explicit CaseRunner(const Benchmark& bench);
   ~CaseRunner();
   // The hardware's D bits for each case, in order. Cases are packed min(m, n) to an mma block
-  // on its diagonal (row i of A, column i of B, C[i][i]); every other element is zero.
+  // on its diagonal (row i of A, column i of B, C[i][i]); every other element is zero. Each
+  // thread block of a launch takes its own operand set (ChainLaunch::block_stride_*).
   std::vector<uint64_t> run(const std::vector<DotCase>& cases);
-  int cases_per_launch() const;
+  int cases_per_launch() const;  // per thread block
 
  private:
-  std::vector<uint64_t> run_batch(const DotCase* cases, int count);
+  static constexpr int kBlocksPerLaunch = 264;  // two per SM on a 132-SM GPU
+  std::vector<uint64_t> run_batch(const DotCase* cases, size_t count);
+  OperandSet pack_block(const DotCase* cases, int count) const;
   const Benchmark& bench_;
   cudaStream_t stream_{};
   DeviceBuffer a_, b_, c_, d_, timing_;

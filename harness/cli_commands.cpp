@@ -215,6 +215,7 @@ int cmd_run(const CommandLine& cl) {
   run["nvml_at_end"] = nvml_snapshot();
   run["clocks"] = {{"sm_clock_mhz_measured_median", sum.sm_clock_mhz_median},
                    {"method", "in-kernel delta clock64 / delta globaltimer, median over blocks and samples"}};
+  run["family_seconds"] = sum.family_seconds;
   run["summary"] = {{"benchmarks", sum.benchmarks}, {"skipped", sum.skipped}, {"rows", sum.rows},
                     {"invalid_rows", sum.invalid}, {"discarded_samples", sum.discarded_samples}};
   run["files"] = {"instructions.csv", "benchmark.json"};

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <regex>
 #include <set>
+#include <thread>
 
 #include "harness/case_runner.hpp"
 #include "harness/device_info.hpp"
@@ -43,17 +44,6 @@ bool is_numerics_path(const Benchmark& b, const DeviceInfo& dev, const std::rege
   return true;
 }
 
-// The model preset of the running architecture ("" when none exists).
-std::string preset_for(int sm) {
-  switch (sm) {
-    case 70: return "v100";
-    case 75: return "t4";
-    case 80: return "a100";
-    case 90: return "h100";
-    default: return "";
-  }
-}
-
 struct NumericsRow {
   std::string kind, property, value, preset_value, status;
   long cases = 0, mismatches = 0;
@@ -79,7 +69,7 @@ std::vector<NumericsRow> probe_path(const Benchmark& b, CaseRunner& runner, cons
                                     uint64_t seed) {
   const AtomInfo& a = b.info;
   const auto props = path_properties(a, preset);
-  const auto probes = select_probes(props, probe_candidates(a, seed, 3000), 4);
+  const auto probes = select_probes(props, probe_candidates(a, seed, 1500), 4);
   std::vector<DotCase> inputs;
   for (const Probe& p : probes) inputs.push_back(p.input);
   const auto hw = runner.run(inputs);
@@ -164,6 +154,24 @@ NumericsRow monotonicity(const Benchmark& b, CaseRunner& runner, const model::Pa
   return r;
 }
 
+// The model's d for every case, on all cores.
+std::vector<uint64_t> model_results(const model::PathParams& p, int k, const std::vector<GeneratedCase>& cases) {
+  std::vector<uint64_t> out(cases.size());
+  const unsigned threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < threads; ++t)
+    pool.emplace_back([&, t] {
+      for (size_t i = t; i < cases.size(); i += threads) {
+        std::vector<uint64_t> x(cases[i].dot.a), y(cases[i].dot.b);
+        x.resize(k, 0);
+        y.resize(k, 0);
+        out[i] = model::dot(p, x.data(), y.data(), k, cases[i].dot.c);
+      }
+    });
+  for (auto& th : pool) th.join();
+  return out;
+}
+
 uint64_t name_hash(const char* s) {
   uint64_t h = 1469598103934665603ULL;
   for (; *s; ++s) h = (h ^ uint8_t(*s)) * 1099511628211ULL;
@@ -203,7 +211,7 @@ int cmd_numerics(const NumericsOptions& opt) {
                         {"seed", opt.seed}};
   const auto t0 = std::chrono::steady_clock::now();
   nlohmann::json paths = nlohmann::json::array();
-  const std::string preset = preset_for(dev.sm);
+  const std::string preset = model::preset_for_sm(dev.sm);
   std::ofstream csv(out + "/numerics.csv.partial");
   csv << kNumericsHeader;
   long total_mismatches = 0;
@@ -236,9 +244,9 @@ int cmd_numerics(const NumericsOptions& opt) {
       val.note = "no model preset for " + dev.arch();
     }
     if (have_model) {
+      const std::vector<uint64_t> predicted = model_results(params, a.k, cases);
       for (size_t i = 0; i < cases.size(); ++i) {
-        std::vector<uint64_t> x(cases[i].dot.a), y(cases[i].dot.b);
-        const uint64_t m = model::dot(params, x.data(), y.data(), a.k, cases[i].dot.c);
+        const uint64_t m = predicted[i];
         if (m == hw[i]) continue;
         if (val.mismatches++ < 3)
           val.note += fmt::format("{}case {} ({}): {} -> hardware {}, model {}", val.note.empty() ? "" : "; ", i,

@@ -15,8 +15,8 @@ struct SweepConfig {
   std::vector<std::string> exclude;
   std::vector<std::string> families = {"mma.sync", "mma.sp", "wmma", "wgmma"};
   DataMode data = DataMode::random;
-  int repetitions = 7;                     // timed samples per point
-  int warmup = 2;                          // untimed launches per point
+  int repetitions = 5;                     // timed samples per point
+  int warmup = 1;                          // untimed launches per point
   bool latency = true;
   std::vector<long> latency_steps = {256, 1024};  // two chain lengths; the difference cancels overhead
   bool throughput = true;

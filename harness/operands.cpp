@@ -595,10 +595,13 @@ std::string num(long double v) {
 // The reference and the per-element rule that verify_chain and verify_matrix_chain share.
 class ChainCheck {
  public:
-  ChainCheck(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps)
+  ChainCheck(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps, ModelReference* model)
       : atom_(atom), ops_(ops), steps_(steps), is_float_(dtype_is_float(atom.d)), bits_(dtype_bits(atom.d)),
-        s_(is_float_ ? (long double)(steps % 2) : (long double)steps), u_(is_float_ ? unit_error(atom) : 0) {
+        s_(is_float_ ? (long double)(steps % 2) : (long double)steps), u_(is_float_ ? unit_error(atom) : 0),
+        model_(is_float_ && mode == DataMode::random ? model : nullptr) {
     v_.bit_exact = !is_float_ || mode != DataMode::random;
+    const long elements = long(atom.mmas_per_warp) * atom.m * atom.n;
+    model_stride_ = std::max(1L, elements / ModelReference::kModelElements);
   }
 
   // Checks the D element at (mma, row, col) holding `got_bits`; where() names it in the detail.
@@ -626,6 +629,16 @@ class ChainCheck {
       v_.tolerance = std::max(v_.tolerance, tol);
       bad = std::isnan(got) || std::fabs(got - double(ref)) > tol;
     }
+    if (!bad && model_ && (total_ - 1) % model_stride_ == 0) {
+      const uint64_t want = model_chain(mma, row, col);
+      ++v_.model_elements;
+      if (want != got_bits) {
+        if (v_.mismatches++ == 0)
+          v_.detail = where() + "(row " + std::to_string(row) + ", col " + std::to_string(col) + "): the " +
+                      model_->preset + " model gives " + hex(want, bits_) + ", the GPU " + hex(got_bits, bits_);
+        return true;
+      }
+    }
     const double err = std::isnan(got) ? std::numeric_limits<double>::infinity() : double(std::fabs(got - ref));
     v_.max_abs_err = std::max(v_.max_abs_err, err);
     if (bad && v_.mismatches++ == 0) {
@@ -633,6 +646,36 @@ class ChainCheck {
                   " (" + hex(exp_bits, bits_) + "), got " + num(got) + " (" + hex(got_bits, bits_) + ")";
     }
     return true;
+  }
+
+  // D after steps_ steps of the chain at (mma, row, col), through the model. The map from D_t
+  // to D_{t+1} alternates B and -B, so the chain repeats with period 2 once D_t == D_{t-2};
+  // the remaining steps then follow from the parity.
+  uint64_t model_chain(int mma, int row, int col) {
+    const auto key = std::make_tuple(steps_, mma, row, col);
+    auto it = model_->cache.find(key);
+    if (it != model_->cache.end()) return it->second;
+    const int k = atom_.k;
+    std::vector<uint64_t> a(k), b(k), bneg(k);
+    const uint64_t sign = uint64_t(1) << (dtype_bits(atom_.b) - 1);
+    for (int kk = 0; kk < k; ++kk) {
+      a[kk] = ops_.a[size_t(mma) * atom_.m * k + size_t(row) * k + kk];
+      b[kk] = ops_.b[size_t(mma) * k * atom_.n + size_t(kk) * atom_.n + col];
+      bneg[kk] = b[kk] ^ sign;
+    }
+    std::vector<uint64_t> hist = {ops_.c[size_t(mma) * atom_.m * atom_.n + size_t(row) * atom_.n + col]};
+    uint64_t d = hist[0];
+    for (long t = 0; t < steps_; ++t) {
+      d = model::dot(model_->params, a.data(), (t & 1) ? bneg.data() : b.data(), k, hist.back());
+      hist.push_back(d);
+      const long n = long(hist.size()) - 1;  // D_n == d
+      if (n >= 3 && hist[n] == hist[n - 2] && hist[n - 1] == hist[n - 3]) {
+        d = ((steps_ - n) % 2 == 0) ? hist[n] : hist[n - 1];
+        break;
+      }
+    }
+    model_->cache[key] = d;
+    return d;
   }
 
   Verdict result() {
@@ -651,6 +694,8 @@ class ChainCheck {
   const int bits_;
   const long double s_;  // how many A*B the reference adds to C
   const double u_;
+  ModelReference* model_;
+  long model_stride_ = 1;
   Verdict v_;
   long total_ = 0;
   bool aborted_ = false;
@@ -659,8 +704,8 @@ class ChainCheck {
 }  // namespace
 
 Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                     const uint8_t* d_regs) {
-  ChainCheck check(atom, ops, mode, steps);
+                     const uint8_t* d_regs, ModelReference* model) {
+  ChainCheck check(atom, ops, mode, steps, model);
   const int rb = atom.cd_reg_bytes, bits = dtype_bits(atom.d), e = elements_per_register(atom, 'D');
   for (int lane = 0; lane < 32; ++lane)
     for (int r = 0; r < atom.d_regs; ++r)
@@ -677,8 +722,8 @@ Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode,
 }
 
 Verdict verify_matrix_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                            const uint8_t* d_mat) {
-  ChainCheck check(atom, ops, mode, steps);
+                            const uint8_t* d_mat, ModelReference* model) {
+  ChainCheck check(atom, ops, mode, steps, model);
   const int bits = dtype_bits(atom.d);
   size_t i = 0;
   for (int mma = 0; mma < atom.mmas_per_warp; ++mma)

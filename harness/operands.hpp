@@ -9,6 +9,9 @@
 #include <cstdint>
 #include <string>
 #include <vector>
+#include <map>
+#include <tuple>
+#include "model/tc_model.hpp"
 #include "ptx/atom_info.hpp"
 
 namespace tcb {
@@ -65,20 +68,33 @@ uint64_t packed_element(const uint8_t* packed, size_t index, int bits);
 struct Verdict {
   bool ok = false;
   bool bit_exact = false;  // compared bit for bit (else: against a tolerance)
+  long model_elements = 0; // elements also compared bit for bit with the CPU model's chain
   long mismatches = 0;
   double max_abs_err = 0, tolerance = 0;
   std::string detail;      // first mismatch, human-readable
 };
 
+// The bit-accurate reference for random data: the CPU model of the path (model/), run through
+// the same chain (D <- A*B_t + D) element by element, its results cached per (steps, element).
+// Up to kModelElements elements of a chain are compared (all of them for mma.sync and wmma
+// shapes; an evenly spread sample of the larger wgmma tiles).
+struct ModelReference {
+  model::PathParams params;
+  std::string preset;
+  std::map<std::tuple<long, int, int, int>, uint64_t> cache;  // (steps, mma, row, col) -> D bits
+  static constexpr int kModelElements = 256;
+};
+
 // Verify one chain's output: `d_regs` holds 32 lanes x d_regs registers (raw bytes, lane-major)
 // after `steps` steps. Exact for integer/b1 and for DataMode::exact/zeros; otherwise each element
-// must lie within the stated tolerance of a double-precision reference.
+// must lie within the stated tolerance of a double-precision reference and, with a model,
+// equal the model's chain bit for bit.
 Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                     const uint8_t* d_regs);
+                     const uint8_t* d_regs, ModelReference* model = nullptr);
 
 // Same rules for a D given as a matrix (OperandForm::matrices): `d_mat` holds mmas_per_warp
 // blocks of m x n row-major elements of the accumulator width, packed like c_mat.
 Verdict verify_matrix_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                            const uint8_t* d_mat);
+                            const uint8_t* d_mat, ModelReference* model = nullptr);
 
 }  // namespace tcb

@@ -37,6 +37,9 @@ struct ChainLaunch {
   const void* b_mat = nullptr;
   const void* b_neg_mat = nullptr;
   const void* c_mat = nullptr;
+  // Per-block operand sets (the numeric probes batch many cases into one launch): block b reads
+  // A, B (and -B), C at base + b * stride bytes. 0: every block shares one set (the sweeps).
+  size_t block_stride_a = 0, block_stride_b = 0, block_stride_c = 0;
   IssueMode issue = IssueMode::pipelined;
   bool opaque_operands = false;      // vary B per step and chain (instructions ptxas emulates)
   unsigned opaque_zero = 0;          // always 0; the compiler cannot know (see mma_chain.cuh)
@@ -45,6 +48,12 @@ struct ChainLaunch {
   unsigned long long* timing = nullptr;  // device: per block {clock start, clock end, ns start, ns end, smid}
 };
 constexpr int kTimingWords = 5;
+
+// Block `blockIdx`'s operand set at `base` (see ChainLaunch::block_stride_*).
+template <class T = void>
+__host__ __device__ inline const T* block_operand(const void* base, size_t stride, unsigned block) {
+  return reinterpret_cast<const T*>(static_cast<const char*>(base) + size_t(block) * stride);
+}
 
 // What one step of a benchmark's chain does (wmma measures its loads and stores apart).
 enum class Work : uint8_t { mma, load_a, load_b, load_c, store_d };

@@ -14,6 +14,7 @@
 #include "harness/device_buffer.hpp"
 #include "harness/nvml.hpp"
 #include "harness/peaks.hpp"
+#include "model/presets.hpp"
 #include "microbench/chain_compare.hpp"
 
 namespace tcb {
@@ -287,12 +288,18 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     throw std::runtime_error("cannot create a CUDA stream");
 
   const auto benches = select_benchmarks(cfg);
+  const std::string model_preset = model::preset_for_sm(dev.sm);  // "" for GPUs without one
   std::vector<double> all_clocks;
   int index = 0;
   for (const Benchmark* bp : benches) {
     if (stopped()) { sum.interrupted = true; break; }
     const Benchmark& bench = *bp;
     const AtomInfo& a = bench.info;
+    const auto bench_start = std::chrono::steady_clock::now();
+    struct AddTime {  // charges this benchmark's wall time to its family, however it ends
+      double* to; std::chrono::steady_clock::time_point t0;
+      ~AddTime() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+    } add_time{&sum.family_seconds[family_name(a.family)], bench_start};
     const bool is_wgmma = a.family == Family::wgmma;
     ++index;
     ++sum.benchmarks;
@@ -343,6 +350,12 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     }
 
     BenchOperands ops(bench, cfg.data, opt.seed, max_steps);
+    if (!model_preset.empty() && !is_sparse(a)) {
+      try {
+        ops.use_model(model::resolve(model_preset, a.ptx).params, model_preset);
+      } catch (const model::ResolveError&) {  // no model path (b1, sparse): tolerance and exact data only
+      }
+    }
 
     auto finish = [&](ResultRow r, const Kept& k, const Verdict& timed, int ilp, const std::string& extra,
                       bool implausible) {
@@ -358,6 +371,8 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
       if (ex == exact_ok.end()) notes.push_back("no exact-data check for this ILP");
       else if (!ex->second.ok) notes.push_back("exact-data check failed: " + ex->second.detail);
       if (!timed.ok) notes.push_back("timed output check failed: " + timed.detail);
+      if (timed.model_elements)
+        notes.push_back(fmt::format("{} elements bit-exact with the {} CPU model", timed.model_elements, model_preset));
       if (k.values.empty()) notes.push_back("every sample was throttled");
       if (!extra.empty()) notes.push_back(extra);
       r.valid = r.verified && !k.values.empty() && !implausible;

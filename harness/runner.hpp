@@ -35,6 +35,7 @@ struct RunSummary {
   bool interrupted = false;
   double wall_seconds = 0;
   double sm_clock_mhz_median = 0;  // over all kept throughput samples
+  std::map<std::string, double> family_seconds;  // wall time per instruction family
 };
 
 std::vector<const Benchmark*> select_benchmarks(const SweepConfig& config);

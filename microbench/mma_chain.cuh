@@ -115,13 +115,13 @@ __global__ void __launch_bounds__(1024) mma_chain(ChainLaunch p) {
   typename Atom::ARegs a;
   typename Atom::BRegs b, bneg;
   typename Atom::DRegs acc[ILP];
-  load_regs(a, p.a_regs, lane);
-  load_regs(b, p.b_regs, lane);
-  load_regs(bneg, p.b_neg_regs, lane);
+  load_regs(a, block_operand(p.a_regs, p.block_stride_a, blockIdx.x), lane);
+  load_regs(b, block_operand(p.b_regs, p.block_stride_b, blockIdx.x), lane);
+  load_regs(bneg, block_operand(p.b_neg_regs, p.block_stride_b, blockIdx.x), lane);
   uint32_t meta = 0;
   if constexpr (is_sparse<Atom>::value) meta = static_cast<const uint32_t*>(p.e_regs)[lane];
 #pragma unroll
-  for (int i = 0; i < ILP; ++i) load_regs(acc[i], p.c_regs, lane);
+  for (int i = 0; i < ILP; ++i) load_regs(acc[i], block_operand(p.c_regs, p.block_stride_c, blockIdx.x), lane);
 
   __syncthreads();
   unsigned long long c0 = clock64(), t0 = global_ns();

@@ -211,9 +211,13 @@ __device__ __forceinline__ void wgmma_chain_body(const ChainLaunch& p) {
   uint8_t* smem = wgmma_smem_raw + (((raw + Tiles::kAlign - 1) & ~uint32_t(Tiles::kAlign - 1)) - raw);
   const uint32_t base = smem_u32(smem);
 
-  copy_a<Atom, Swizzle>(smem + Tiles::kA, p.a_mat);
-  copy_rows<Swizzle>(smem + Tiles::kB, p.b_mat, Tiles::N, Tiles::kBRowBytes, 0);
-  copy_rows<Swizzle>(smem + Tiles::kBneg, p.b_neg_mat, Tiles::N, Tiles::kBRowBytes, Tiles::kBnegChunk);
+  const void* a_mat = block_operand(p.a_mat, p.block_stride_a, blockIdx.x);
+  const void* c_mat = block_operand(p.c_mat, p.block_stride_c, blockIdx.x);
+  copy_a<Atom, Swizzle>(smem + Tiles::kA, a_mat);
+  copy_rows<Swizzle>(smem + Tiles::kB, block_operand(p.b_mat, p.block_stride_b, blockIdx.x), Tiles::N,
+                     Tiles::kBRowBytes, 0);
+  copy_rows<Swizzle>(smem + Tiles::kBneg, block_operand(p.b_neg_mat, p.block_stride_b, blockIdx.x), Tiles::N,
+                     Tiles::kBRowBytes, Tiles::kBnegChunk);
   wgmma::fence_proxy_async_shared();
 
   const int t = threadIdx.x & 127;
@@ -222,12 +226,12 @@ __device__ __forceinline__ void wgmma_chain_body(const ChainLaunch& p) {
   const uint64_t desc_bneg = wgmma::kmajor_desc(base + Tiles::kBneg, Swizzle, uint32_t(Tiles::kBnegChunk) * 16);
   using AOp = std::conditional_t<Atom::a_in_regs, uint32_t[4], uint64_t>;
   AOp a;
-  if constexpr (Atom::a_in_regs) load_a_regs<Atom>(a, p.a_mat, t);
+  if constexpr (Atom::a_in_regs) load_a_regs<Atom>(a, a_mat, t);
   else a = wgmma::kmajor_desc(base + Tiles::kA, Swizzle);
 
   typename Atom::DRegs acc[ILP];
 #pragma unroll
-  for (int i = 0; i < ILP; ++i) load_acc<Atom>(acc[i], p.c_mat, t);
+  for (int i = 0; i < ILP; ++i) load_acc<Atom>(acc[i], c_mat, t);
 
   __syncthreads();
   unsigned long long c0 = 0, t0 = 0;
@@ -348,20 +352,32 @@ constexpr AtomInfo wgmma_renamed(AtomInfo info, const char* name) {
 
 }  // namespace tcb::kern
 
-// Registration from a row of ptx/wgmma_atoms.hpp (X(NAME, DEFAULT, ...)) with 128B swizzle:
-// rows of the default N sets always, the others only in builds with -DTCB_WGMMA_ALL_N=1 (every
-// N of every type takes ~4x the compile time of the default sets). Use at namespace scope.
+// Registration from a row of ptx/wgmma_atoms.hpp (X(NAME, DEFAULT, SPARSE, PTX, N, ...)) with 128B
+// swizzle: rows of the default N sets always, the others only in builds with
+// -DTCB_WGMMA_ALL_N=1 (CMake: TCBENCH_WGMMA_ALL_N; every N of every type takes ~4x the compile
+// time of the default sets). A translation unit registers only N in [TCB_WGMMA_N_LO,
+// TCB_WGMMA_N_HI), so a build can compile one family as several N ranges in parallel (CMake:
+// TCBENCH_WGMMA_N_BOUNDS). A row left out instantiates no kernel. Use at namespace scope.
 #ifndef TCB_WGMMA_ALL_N
 #define TCB_WGMMA_ALL_N 0
 #endif
-#define TCB_WGMMA_REGISTER_1(NAME) \
-  const ::tcb::Registrar reg_##NAME{::tcb::kern::WgmmaDefaultEntry<::tcb::atoms::NAME, 128>::benchmark()};
-#if TCB_WGMMA_ALL_N
-#define TCB_WGMMA_REGISTER_0(NAME) TCB_WGMMA_REGISTER_1(NAME)
-#else
-#define TCB_WGMMA_REGISTER_0(NAME)
+#ifndef TCB_WGMMA_N_LO
+#define TCB_WGMMA_N_LO 0
 #endif
-#define TCB_WGMMA_REGISTER(NAME, DEFAULT, ...) TCB_WGMMA_REGISTER_##DEFAULT(NAME)
+#ifndef TCB_WGMMA_N_HI
+#define TCB_WGMMA_N_HI 1000
+#endif
+namespace tcb::kern {
+template <class Atom, bool Registered>
+int register_wgmma() {
+  if constexpr (Registered) registry().push_back(WgmmaDefaultEntry<Atom, 128>::benchmark());
+  return 0;
+}
+}  // namespace tcb::kern
+#define TCB_WGMMA_REGISTER(NAME, DEFAULT, SPARSE, PTX, N, ...)                                           \
+  const int reg_##NAME = ::tcb::kern::register_wgmma<::tcb::atoms::NAME, (DEFAULT == 1 || TCB_WGMMA_ALL_N) && \
+                                                                          (N) >= TCB_WGMMA_N_LO &&         \
+                                                                          (N) < TCB_WGMMA_N_HI>();
 
 // Sparse (wgmma.mma_async.sp) benchmarks: registered unless -DTCB_WGMMA_SPARSE=0 (a quicker
 // build). The harness zeroes the pruned elements of A (harness/operands.cpp, prune_sparse_a) and

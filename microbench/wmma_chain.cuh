@@ -129,11 +129,11 @@ __global__ void __launch_bounds__(max_threads_for(chain_regs<Atom>(ILP))) wmma_c
     FA a;
     FB b, bneg;
     FC acc[ILP];
-    Atom::load_a(a, p.a_mat);
-    Atom::load_b(b, p.b_mat);
-    Atom::load_b(bneg, p.b_neg_mat);
+    Atom::load_a(a, block_operand(p.a_mat, p.block_stride_a, blockIdx.x));
+    Atom::load_b(b, block_operand(p.b_mat, p.block_stride_b, blockIdx.x));
+    Atom::load_b(bneg, block_operand(p.b_neg_mat, p.block_stride_b, blockIdx.x));
 #pragma unroll
-    for (int i = 0; i < ILP; ++i) Atom::load_c(acc[i], p.c_mat);
+    for (int i = 0; i < ILP; ++i) Atom::load_c(acc[i], block_operand(p.c_mat, p.block_stride_c, blockIdx.x));
 
     __syncthreads();
     unsigned long long c0 = clock64(), t0 = global_ns();

@@ -118,6 +118,12 @@ const std::vector<std::string>& preset_names() {
   return names;
 }
 
+std::string preset_for_sm(int sm) {
+  for (const Preset& p : presets())
+    if (p.sm == sm) return p.name;
+  return "";
+}
+
 const Preset* find_preset(const std::string& name) {
   for (const Preset& p : presets())
     if (p.name == name) return &p;

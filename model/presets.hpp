@@ -74,6 +74,8 @@ struct Preset {
 };
 
 const std::vector<std::string>& preset_names();
+// The preset of a GPU architecture (70 -> v100, 75 -> t4, 80 -> a100, 90 -> h100); "" if none.
+std::string preset_for_sm(int sm);
 // nullptr if no preset has that name.
 const Preset* find_preset(const std::string& name);
 // The editable H100 table (model/presets_h100.cpp).

@@ -2,8 +2,10 @@
 # One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS, run the
 # sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
 # tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
-#   STEPS="build tests sass default hopper full numerics report" scripts/gpu_session.sh
-# NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000").
+#   STEPS="build tests sass default numerics build_alln hopper full report" scripts/gpu_session.sh
+# NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
+# builds a wgmma-only tcbench with every N (8..256) into build-alln, which the hopper sweep uses.
+# Everything under results/ and sass/ comes back in $OUT as results.tgz.part-* (15 MB pieces).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tcbench-out}
@@ -18,6 +20,13 @@ if has build; then
   cmake --preset default -DTCBENCH_FAMILIES="${FAMILIES:-mma_sync;mma_sp;wmma;wgmma}" >"$OUT/build.log" 2>&1 &&
     cmake --build build -j "$(nproc)" >>"$OUT/build.log" 2>&1 ||
     { grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
+fi
+if has build_alln; then
+  log "configure + build (wgmma, every N)"
+  cmake -S . -B build-alln -G Ninja -DCMAKE_BUILD_TYPE=Release -DTCBENCH_FAMILIES=wgmma -DTCBENCH_BUILD_TESTS=OFF \
+    -DTCBENCH_WGMMA_ALL_N=ON -DTCBENCH_WGMMA_N_BOUNDS="80;128;168;200;232" >"$OUT/build_alln.log" 2>&1 &&
+    cmake --build build-alln --target tcbench -j "$(nproc)" >>"$OUT/build_alln.log" 2>&1 ||
+    { grep -E "error|Error" "$OUT/build_alln.log" | head -40; exit 1; }
 fi
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit,temperature.gpu --format=csv
 slug=$(./build/tcbench info 2>/dev/null | python3 -c 'import json,sys,re; d=json.JSONDecoder().raw_decode(sys.stdin.read())[0]; print(re.sub(r"[^a-z0-9]+","-",d["name"].lower()).strip("-"))' 2>/dev/null)
@@ -40,18 +49,25 @@ sweep() {  # name, then tcbench run arguments
   tail -2 "$OUT/run_$name.log"
 }
 has default && sweep default
-has hopper && sweep hopper --config configs/hopper.yaml --out "$res/hopper"
+hopper_bin=./build/tcbench; [ -x build-alln/tcbench ] && hopper_bin=./build-alln/tcbench
+if has hopper; then
+  log "sweep hopper ($hopper_bin)"
+  timeout 540 $hopper_bin run --no-progress --config configs/hopper.yaml --out "$res/hopper" >"$OUT/run_hopper.log" 2>&1
+  echo "run hopper rc=$?"; tail -2 "$OUT/run_hopper.log"
+fi
 has full && sweep full --config configs/full.yaml --out "$res/full"
 if has numerics; then
   log "numerics"
   timeout 540 ./build/tcbench numerics ${NUMERICS_ARGS:-} >"$OUT/numerics.log" 2>&1; echo "numerics rc=$?"
   tail -4 "$OUT/numerics.log"
+  gzip -9f "$res"/numerics_sample/*.cases 2>/dev/null
 fi
 if has report; then
   log "report"
   for d in "$res" "$res/hopper" "$res/full"; do
     [ -f "$d/instructions.csv" ] && python3 -m analysis report "$d" 2>&1 | tail -1
   done
+  [ -f "$res/numerics.csv" ] && python3 -m analysis numerics "$res" 2>&1 | tail -1
 fi
-tar czf "$OUT/results.tgz" results sass
+tar czf - results sass | split -b 15M - "$OUT/results.tgz.part-"
 log "done"

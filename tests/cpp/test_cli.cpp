@@ -7,21 +7,12 @@
 #include <sys/wait.h>
 
 #include "harness/device_info.hpp"
+#include "run_tcbench.hpp"
 
 namespace {
 
-struct Result { int code; std::string out; };
-
-Result run(const std::string& args) {
-  std::string cmd = std::string(TCB_BINARY) + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Result = CliResult;
+Result run(const std::string& args, const char* stdin_text = nullptr) { return run_tcbench(args, stdin_text); }
 
 bool gpu_present() {
   std::string err;

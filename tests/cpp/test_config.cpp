@@ -105,8 +105,8 @@ TEST(Config, ShippedConfigsParse) {
   EXPECT_EQ(d.name, "default");
   EXPECT_EQ(d.warps_per_sm, (std::vector<int>{1, 2, 4, 8, 16, 32, 64}));
   EXPECT_EQ(d.ilp, (std::vector<int>{1, 2, 4, 8}));
-  EXPECT_EQ(d.repetitions, 7);
-  EXPECT_EQ(d.warmup, 2);
+  EXPECT_EQ(d.repetitions, 5);
+  EXPECT_EQ(d.warmup, 1);
   EXPECT_EQ(d.latency_steps, (std::vector<long>{256, 1024}));
   EXPECT_EQ(d.throughput_steps, 512);
   EXPECT_EQ(d.data, tcb::DataMode::random);

@@ -9,23 +9,12 @@
 #include <sys/wait.h>
 
 #include "harness/device_info.hpp"
+#include "run_tcbench.hpp"
 
 namespace {
 
-struct Result { int code; std::string out; };
-
-// `stdin_text`, if given, is piped in (no quotes in it; popen runs /bin/sh, so no bashisms).
-Result run(const std::string& args, const char* stdin_text = nullptr) {
-  std::string cmd = std::string(TCB_BINARY) + " " + args + " 2>&1";
-  if (stdin_text) cmd = std::string("printf '") + stdin_text + "' | " + cmd;
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Result = CliResult;
+Result run(const std::string& args, const char* stdin_text = nullptr) { return run_tcbench(args, stdin_text); }
 
 std::string write(const std::string& name, const std::string& text) {
   const std::string path = ::testing::TempDir() + "/" + name;
