@@ -65,10 +65,15 @@ GitState stamped_state() {
 }  // namespace
 
 GitState git_state() {
+  // The stamp wins: a copy of the tree (the GPU machine's) can hold a stale .git of its own, which
+  // names another commit (seen: the session's first commit, marked dirty). The stamp is written
+  // by scripts/stamp_git.sh right before the copy and removed by it afterwards.
+  GitState stamped = stamped_state();
+  if (stamped.sha != "unknown") return stamped;
   GitState g;
   const std::string git = "git -C " + shell_quote(TCB_SOURCE_DIR) + " ";
   std::string out;
-  if (!run_capture(git + "rev-parse HEAD", &out) || !is_sha(trim(out))) return stamped_state();
+  if (!run_capture(git + "rev-parse HEAD", &out) || !is_sha(trim(out))) return g;
   g.source = "git";
   g.sha = trim(out);
   // Untracked files don't change what was built; modified tracked files do.

@@ -5,7 +5,7 @@
 namespace tcb {
 
 struct GitState { std::string sha = "unknown"; bool dirty = false; std::string source = "none"; };
-GitState git_state();  // git in TCB_SOURCE_DIR, else the .tcbench-git stamp; "unknown" when neither
+GitState git_state();  // the .tcbench-git stamp if present, else git in TCB_SOURCE_DIR; "unknown" when neither
 std::string utc_now_iso8601();
 std::string hostname();
 

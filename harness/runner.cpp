@@ -100,8 +100,6 @@ class PointRunner {
     float ms = 0;
     cudaEventElapsedTime(&ms, start_, stop_);
     s.event_ms = ms;
-    uint64_t reasons = 0;
-    if (Nvml::instance().throttle_reasons(&reasons)) s.nvml_throttled = Nvml::is_throttling(reasons);
     summarise_timing(g, ilp, steps, &s);
     return s;
   }
@@ -185,6 +183,19 @@ struct Kept {
   std::vector<double> values, clocks, tflops;
   int discarded = 0;
 };
+
+// Whether NVML reports a clock-lowering reason now. Asked before and after each point's samples
+// rather than after every launch: the query costs about as much as a short launch.
+bool nvml_throttled_now() {
+  uint64_t reasons = 0;
+  return Nvml::instance().throttle_reasons(&reasons) && Nvml::is_throttling(reasons);
+}
+
+// Marks every sample of a point as throttled when NVML reported throttling around it.
+void mark_throttled(std::vector<LaunchSample>* samples, bool throttled) {
+  if (throttled)
+    for (auto& s : *samples) s.nvml_throttled = true;
+}
 
 // Drops samples taken while throttled: NVML says so, or the in-kernel clock fell below
 // tolerance x the fastest clock seen for this point.
@@ -386,6 +397,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     auto chain_cycles = [&](const char* metric, IssueMode issue) {
       const long t1 = odd(cfg.latency_steps[0]), t2 = odd(cfg.latency_steps[1]);
       for (int w = 0; w < cfg.warmup; ++w) runner.launch(ops, one, 1, t2, issue);
+      const bool throttled_before = nvml_throttled_now();
       std::vector<LaunchSample> diff;
       for (int r = 0; r < cfg.repetitions; ++r) {
         LaunchSample s1 = runner.launch(ops, one, 1, t1, issue);
@@ -395,6 +407,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         d.nvml_throttled = s1.nvml_throttled || s2.nvml_throttled;
         diff.push_back(d);
       }
+      mark_throttled(&diff, throttled_before || nvml_throttled_now());
       Verdict timed = verify_launch(ops, t2, runner.output(ops, one, 1));
       Kept k = keep_unthrottled(diff, cfg.clock_tolerance, [](const LaunchSample& s) { return s.cycles; }, dev.sm_count);
       ResultRow r = base;
@@ -438,7 +451,9 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         }
         std::vector<LaunchSample> samples;
         for (int i = 0; i < cfg.warmup; ++i) runner.launch(ops, g, ilp, steps);
+        const bool throttled_before = nvml_throttled_now();
         for (int i = 0; i < cfg.repetitions; ++i) samples.push_back(runner.launch(ops, g, ilp, steps));
+        mark_throttled(&samples, throttled_before || nvml_throttled_now());
         Verdict timed = verify_launch(ops, steps, runner.output(ops, g, ilp));
         Kept k = keep_unthrottled(samples, cfg.clock_tolerance, [](const LaunchSample& s) { return s.rate; },
                                   dev.sm_count);

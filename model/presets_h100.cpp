@@ -51,14 +51,15 @@ std::vector<PathRow> h100_rows() {
       row(InClass::tf32, Fmt::f32).only(Family::wmma).block(4).extra_bits(2).tf32_input(Tf32Input::truncate)
           .src(meas + "4-product blocks (HMMA.1684 pairs), 2 extra bits, rz; tf32 inputs truncated"),
       row(InClass::f16,  Fmt::f32).block(16).extra_bits(2).src(f16),
-      row(InClass::f16,  Fmt::f16).block(16).extra_bits(2).out_round(Round::rn).src(f16 + "; fp16 output: frmode=rne"),
+      row(InClass::f16,  Fmt::f16).block(16).extra_bits(2).out_round(Round::rn).zero_result_positive(true)
+          .src(f16 + "; fp16 output: frmode=rne; measured: results that round to zero are +0"),
       row(InClass::bf16, Fmt::f32).block(16).extra_bits(2).src(f16),
       row(InClass::tf32, Fmt::f32).block(8).extra_bits(2).tf32_input(Tf32Input::truncate).src(tf),
       row(InClass::fp8,  Fmt::f32).block(32).acc_bits(13).extra_bits(0).chain_in_output(false)
           .block_round(Round::rz).out_round(Round::rz).src(fp8),
       row(InClass::fp8,  Fmt::f16).block(32).acc_bits(13).extra_bits(0).chain_in_output(true)
-          .block_round(Round::rz).out_round(Round::rn)
-          .src(meas + "wgmma fp8 -> f16: the 13-bit accumulator's block sum rounded straight to f16 (rn); "
+          .block_round(Round::rz).out_round(Round::rn).zero_result_positive(true)
+          .src(meas + "results that round to zero are +0; wgmma fp8 -> f16: the 13-bit accumulator's block sum rounded straight to f16 (rn); "
                       "[KM25] fp8 datapath"),
       row(InClass::f64,  Fmt::f64).exact_fma().nan_rule(NanRule::propagate).nan_bits(0xfff8000000000000ull)
           .src(dmma + "; NaN: input NaNs propagate, generated NaN is 0xfff8000000000000 (measured)"),

@@ -523,6 +523,7 @@ uint64_t dot(const PathParams& p, const uint64_t* a, const uint64_t* b, int k, u
     }
     if (!p.chain_in_output) acc = round_num(acc, out_dest, p.out_round);
     if (p.c_after_ieee) acc = ieee_add(acc, c_in, out_dest);
+    if (acc.kind == Num::zero && p.zero_result_positive) acc.neg = false;
     uint64_t nan_bits = p.nan_bits;
     if (acc.kind == Num::nan && p.nan_rule == NanRule::propagate)
       if (uint64_t w = propagated_nan(p, a, b, first, first + p.instr_k, k, c_bits, c_fmt)) nan_bits = w;

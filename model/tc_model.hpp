@@ -101,6 +101,8 @@ struct PathParams {
                                   // above, then c is added once per instruction by an IEEE
                                   // addition in the output format, round to nearest (FADD/HADD2)
   bool positive_zero = true;      // an exact zero sum is +0 (MATLAB); false: IEEE sign rules
+  bool zero_result_positive = false;  // a nonzero sum that rounds to zero in the output is +0,
+                                      // whatever its sign (H100 fp16 outputs, measured)
 
   // Where the values come from (a citation, or "measured: <run>").
   std::string source;

@@ -5,7 +5,8 @@
 #   STEPS="build tests sass default numerics build_alln hopper full report" scripts/gpu_session.sh
 # NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
 # builds a wgmma-only tcbench with every N (8..256) into build-alln, which the hopper sweep uses.
-# Everything under results/ and sass/ comes back in $OUT as results.tgz.part-* (15 MB pieces).
+# Everything under results/ and sass/ (PACK: other paths) comes back in $OUT as
+# results.tgz.part-* (15 MB pieces). BUILD_TARGET builds one target only (e.g. tcbench).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tcbench-out}
@@ -18,7 +19,7 @@ export PATH="$PATH:/usr/local/cuda/bin"
 if has build; then
   log "configure + build"
   cmake --preset default -DTCBENCH_FAMILIES="${FAMILIES:-mma_sync;mma_sp;wmma;wgmma}" >"$OUT/build.log" 2>&1 &&
-    cmake --build build -j "$(nproc)" >>"$OUT/build.log" 2>&1 ||
+    cmake --build build -j "$(nproc)" ${BUILD_TARGET:+--target $BUILD_TARGET} >>"$OUT/build.log" 2>&1 ||
     { grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
 fi
 if has build_alln; then
@@ -69,5 +70,5 @@ if has report; then
   done
   [ -f "$res/numerics.csv" ] && python3 -m analysis numerics "$res" 2>&1 | tail -1
 fi
-tar czf - results sass | split -b 15M - "$OUT/results.tgz.part-"
+tar czf - ${PACK:-results sass} | split -b 15M - "$OUT/results.tgz.part-"
 log "done"
