@@ -471,14 +471,29 @@ uint64_t propagated_nan(const PathParams& p, const uint64_t* a, const uint64_t* 
   auto quiet_nan = [](Fmt f, uint64_t v) -> uint64_t {
     const Num n = decode_float(f, v, true, Tf32Input::truncate);
     if (n.kind != Num::nan) return 0;
-    const int fb = fmt_storage_bits(f) == 64 ? 52 : fmt_storage_bits(f) == 16 ? 10 : 22;
-    return v | (uint64_t(1) << (fb - (fmt_storage_bits(f) == 32 ? 0 : 1)));
+    const Spec s = spec_of(f);
+    return v | (uint64_t(1) << (s.frac_bits - 1 + (f == Fmt::tf32 ? 13 : 0)));  // the quiet bit
   };
+  // Measured on sm_90 DMMA (489 NaN results, 2 not explained): the last NaN of b in k order;
+  // else c's NaN; else a NaN the arithmetic makes (0 * inf, or infinities of both signs) is
+  // nan_bits; else the first NaN of a.
   uint64_t w = 0;
-  for (int i = from; i < to && i < k; ++i)  // the last NaN of b
+  for (int i = from; i < to && i < k; ++i)
     if (uint64_t q = quiet_nan(p.b, b[i])) w = q;
-  for (int i = from; i < to && i < k && !w; ++i) w = quiet_nan(p.a, a[i]);  // the first NaN of a
   if (!w) w = quiet_nan(c_fmt, c_bits);
+  if (w) return w;
+  bool pos_inf = false, neg_inf = false, invalid = false;
+  for (int i = from; i < to && i < k; ++i) {
+    const Num x = decode_float(p.a, a[i], true, p.tf32_input), y = decode_float(p.b, b[i], true, p.tf32_input);
+    if (x.kind == Num::nan || y.kind == Num::nan) continue;
+    const bool inf = x.kind == Num::inf || y.kind == Num::inf, zero = x.kind == Num::zero || y.kind == Num::zero;
+    if (inf && zero) invalid = true;
+    else if (inf) (x.neg != y.neg ? neg_inf : pos_inf) = true;
+  }
+  const Num cn = decode_float(c_fmt, c_bits, true, p.tf32_input);
+  if (cn.kind == Num::inf) (cn.neg ? neg_inf : pos_inf) = true;
+  if (invalid || (pos_inf && neg_inf)) return 0;  // generated: nan_bits
+  for (int i = from; i < to && i < k && !w; ++i) w = quiet_nan(p.a, a[i]);
   return w;
 }
 

@@ -49,8 +49,8 @@ enum class CMode : uint8_t {
 enum class NanRule : uint8_t {
   canonical,       // every NaN result is nan_bits (or the default canonical NaN)
   propagate,       // an input NaN passes through, quieted: the last NaN of b in k order, else
-                   // the first NaN of a, else c's (what DMMA does on sm_90, measured); NaNs the
-                   // arithmetic makes (inf - inf, 0 * inf) are nan_bits
+                   // c's, else (when the arithmetic makes a NaN: inf - inf, 0 * inf) nan_bits,
+                   // else the first NaN of a -- what DMMA does on sm_90 (measured)
 };
 
 enum class Tf32Input : uint8_t {

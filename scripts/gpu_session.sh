@@ -42,6 +42,7 @@ fi
 if has sass; then
   log "sass"
   ./build/tcbench sass --out sass >"$OUT/sass.log" 2>&1; echo "sass rc=$?"; tail -2 "$OUT/sass.log"
+  rm -f sass/*/*.sass.gz && gzip -9 sass/*/*.sass
 fi
 sweep() {  # name, then tcbench run arguments
   local name=$1; shift
