@@ -12,7 +12,9 @@ from .load import Results, merge_results
 from .markdown import fmt, format_duration, missing, native_cell, source_line, table, tflops_at_clock
 from .report_sections import acceptance_verdict_line
 from .summary import atom_summary, best_per_type, sort_by_type
-from .wgmma import HEADLINE_N, best_at_n, wgmma_atoms
+from .wgmma import HEADLINE_N, best_at_n, n_sweep, wgmma_atoms
+
+N_SWEEP_TYPE = "f16→f32"  # the type whose N sweep the headline shows (the report has them all)
 
 HEADLINE_BEGIN = "<!-- headline:begin -->"
 HEADLINE_END = "<!-- headline:end -->"
@@ -34,6 +36,25 @@ def wgmma_headline(summary: pd.DataFrame) -> list[str]:
     header = ["type", "A from", "ops/clk/SM", "% of peak", "TFLOP/s @ clock", "latency (cycles)",
               "issue interval (cycles)"]
     return [f"**wgmma** (dense, N = {HEADLINE_N}, best of SS/RS and warpgroups × ILP):", "", table(header, rows), ""]
+
+
+def n_sweep_headline(summary: pd.DataFrame, type_label: str = N_SWEEP_TYPE) -> list[str]:
+    """One type's N sweep, SS beside RS: ops/clk/SM, completion latency and issue interval."""
+    sweep = n_sweep(wgmma_atoms(summary), type_label)
+    if sweep.empty:
+        return []
+    rows = []
+    for n, g in sweep.groupby("n", sort=True):
+        cells = [str(int(n))]
+        for src in ("SS", "RS"):
+            r = g[g["source"] == src]
+            r = r.iloc[0] if len(r) else None
+            cells += [fmt(None if r is None else r["best_ops"], ".0f"), fmt(None if r is None else r["latency"], ".0f"),
+                      fmt(None if r is None else r["issue_interval"], ".0f")]
+        rows.append(cells)
+    header = ["N", "SS ops/clk/SM", "SS latency", "SS interval", "RS ops/clk/SM", "RS latency", "RS interval"]
+    return [f"**wgmma N sweep** ({type_label}; latency and issue interval in cycles; every type in the report):", "",
+            table(header, rows), ""]
 
 
 def mma_sync_headline(summary: pd.DataFrame) -> list[str]:
@@ -91,7 +112,8 @@ def headline_markdown(results) -> str:
     """`results`: one Results, or a list of them (merged, the first preferred)."""
     merged = merge_results(list(results)) if isinstance(results, (list, tuple)) else results
     summary = atom_summary(merged)
-    body = wgmma_headline(summary) + mma_sync_headline(summary) + sparse_headline(summary) + wmma_headline(summary)
+    body = (wgmma_headline(summary) + n_sweep_headline(summary) + mma_sync_headline(summary) +
+            sparse_headline(summary) + wmma_headline(summary))
     if not body:
         body = ["_No valid measurements._", ""]
     check = acceptance_check(summary)

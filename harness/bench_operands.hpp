@@ -1,7 +1,9 @@
 // One benchmark's operands in the form its kernel takes (lane registers or whole matrices,
 // dense or sparse), on host and device, and the check of one chain's output.
 #pragma once
+#include <map>
 #include <memory>
+#include <string>
 #include "harness/device_buffer.hpp"
 #include "harness/operands.hpp"
 #include "harness/registry.hpp"
@@ -24,11 +26,16 @@ class BenchOperands {
 
  private:
   void upload_dense();
+  Verdict check(long steps, const uint8_t* chain) const;  // verify() without the verdict cache
   const Benchmark& bench_;
   DataMode mode_;
   struct Host;
   std::unique_ptr<Host> host_;
   std::unique_ptr<ModelReference> model_;
+  mutable ProductSums sums_;
+  // Verdicts by (steps, chain 0's bytes): the points of a sweep share operands and chain lengths,
+  // so a correct kernel gives the same chain 0 again and again; it is checked once.
+  mutable std::map<std::pair<long, std::string>, Verdict> verdicts_;
   DeviceBuffer a_, b_, bneg_, c_, e_;
 };
 

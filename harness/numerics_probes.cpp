@@ -94,11 +94,13 @@ std::vector<Property> path_properties(const AtomInfo& atom, const PathParams& pr
     }
     props.push_back(vary<Round>("align_round", preset, k, R{{"rz", Round::rz}, {"rd", Round::rd}, {"rn", Round::rn}},
                                 [](PathParams& p, Round v) { p.align_round = v; }, round_label(preset.align_round)));
+    // An instruction of k products can fuse at most k: a preset block larger than k is the
+    // whole instruction, and is labelled k.
     I blocks;
     for (int b : {1, 2, 4, 8, 16, 32, 64})
       if (b <= k && k % b == 0) blocks.push_back({std::to_string(b), b});
     props.push_back(vary<int>("block", preset, k, blocks, [](PathParams& p, int v) { p.block = v; },
-                              std::to_string(preset.block)));
+                              std::to_string(std::min(preset.block, k))));
     props.push_back(vary<int>("carry_bits", preset, k, I{{"unlimited", -1}, {"1", 1}, {"2", 2}, {"3", 3}, {"4", 4}},
                               [](PathParams& p, int v) { p.carry_bits = v; },
                               preset.carry_bits < 0 ? "unlimited" : std::to_string(preset.carry_bits)));

@@ -595,21 +595,33 @@ std::string num(long double v) {
 // The reference and the per-element rule that verify_chain and verify_matrix_chain share.
 class ChainCheck {
  public:
-  ChainCheck(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps, ModelReference* model)
+  ChainCheck(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps, ModelReference* model,
+             ProductSums* sums)
       : atom_(atom), ops_(ops), steps_(steps), is_float_(dtype_is_float(atom.d)), bits_(dtype_bits(atom.d)),
         s_(is_float_ ? (long double)(steps % 2) : (long double)steps), u_(is_float_ ? unit_error(atom) : 0),
-        model_(is_float_ && mode == DataMode::random ? model : nullptr) {
+        model_(is_float_ && mode == DataMode::random ? model : nullptr), sums_(sums) {
     v_.bit_exact = !is_float_ || mode != DataMode::random;
     const long elements = long(atom.mmas_per_warp) * atom.m * atom.n;
     model_stride_ = std::max(1L, elements / ModelReference::kModelElements);
+    if (sums_ && sums_->ab.size() != size_t(elements)) {
+      sums_->ab.assign(elements, NAN);
+      sums_->abs_ab.assign(elements, NAN);
+    }
   }
 
   // Checks the D element at (mma, row, col) holding `got_bits`; where() names it in the detail.
   // Returns false when checking cannot go on (the verdict is then final).
   template <class Where>
   bool element(int mma, int row, int col, uint64_t got_bits, Where where) {
-    long double abs_ab = 0;
-    const long double ab = product_sum(atom_, ops_, mma, row, col, &abs_ab);
+    long double abs_ab = 0, ab;
+    const size_t e = (size_t(mma) * atom_.m + row) * atom_.n + col;
+    if (sums_ && !std::isnan(sums_->ab[e])) {
+      ab = sums_->ab[e];
+      abs_ab = sums_->abs_ab[e];
+    } else {
+      ab = product_sum(atom_, ops_, mma, row, col, &abs_ab);
+      if (sums_) { sums_->ab[e] = ab; sums_->abs_ab[e] = abs_ab; }
+    }
     const long double c = decode_value(atom_.c, ops_.c[size_t(mma) * atom_.m * atom_.n + size_t(row) * atom_.n + col]);
     const long double ref = c + s_ * ab;
     const double got = decode_value(atom_.d, got_bits);
@@ -695,6 +707,7 @@ class ChainCheck {
   const long double s_;  // how many A*B the reference adds to C
   const double u_;
   ModelReference* model_;
+  ProductSums* sums_;
   long model_stride_ = 1;
   Verdict v_;
   long total_ = 0;
@@ -704,8 +717,8 @@ class ChainCheck {
 }  // namespace
 
 Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                     const uint8_t* d_regs, ModelReference* model) {
-  ChainCheck check(atom, ops, mode, steps, model);
+                     const uint8_t* d_regs, ModelReference* model, ProductSums* sums) {
+  ChainCheck check(atom, ops, mode, steps, model, sums);
   const int rb = atom.cd_reg_bytes, bits = dtype_bits(atom.d), e = elements_per_register(atom, 'D');
   for (int lane = 0; lane < 32; ++lane)
     for (int r = 0; r < atom.d_regs; ++r)
@@ -722,8 +735,8 @@ Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode,
 }
 
 Verdict verify_matrix_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                            const uint8_t* d_mat, ModelReference* model) {
-  ChainCheck check(atom, ops, mode, steps, model);
+                            const uint8_t* d_mat, ModelReference* model, ProductSums* sums) {
+  ChainCheck check(atom, ops, mode, steps, model, sums);
   const int bits = dtype_bits(atom.d);
   size_t i = 0;
   for (int mma = 0; mma < atom.mmas_per_warp; ++mma)

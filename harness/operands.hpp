@@ -85,16 +85,22 @@ struct ModelReference {
   static constexpr int kModelElements = 256;
 };
 
+// Σ a·b and Σ |a·b| per D element (mma, row, col), which do not depend on the chain length:
+// filled by the first check that uses them, reused by every later one of the same operands.
+struct ProductSums {
+  std::vector<long double> ab, abs_ab;
+};
+
 // Verify one chain's output: `d_regs` holds 32 lanes x d_regs registers (raw bytes, lane-major)
 // after `steps` steps. Exact for integer/b1 and for DataMode::exact/zeros; otherwise each element
 // must lie within the stated tolerance of a double-precision reference and, with a model,
 // equal the model's chain bit for bit.
 Verdict verify_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                     const uint8_t* d_regs, ModelReference* model = nullptr);
+                     const uint8_t* d_regs, ModelReference* model = nullptr, ProductSums* sums = nullptr);
 
 // Same rules for a D given as a matrix (OperandForm::matrices): `d_mat` holds mmas_per_warp
 // blocks of m x n row-major elements of the accumulator width, packed like c_mat.
 Verdict verify_matrix_chain(const AtomInfo& atom, const OperandSet& ops, DataMode mode, long steps,
-                            const uint8_t* d_mat, ModelReference* model = nullptr);
+                            const uint8_t* d_mat, ModelReference* model = nullptr, ProductSums* sums = nullptr);
 
 }  // namespace tcb

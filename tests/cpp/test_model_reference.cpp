@@ -48,5 +48,23 @@ TEST(ModelReference, ChainShortcutEqualsNaiveSteppingAndCatchesOneBit) {
   }
 }
 
+TEST(ProductSums, CachedSumsGiveTheSameVerdictsAndStillCatchErrors) {
+  const AtomInfo& at = atoms::SM80_16x8x16_F32F16F16F32_TN::info;
+  const OperandSet ops = make_operands(at, DataMode::random, 7, 600);
+  const model::PathParams p = model::resolve("h100", at.ptx).params;
+  ProductSums sums;
+  for (long steps : {3L, 5L, 3L}) {  // the second use of the sums comes from the cache
+    SCOPED_TRACE(steps);
+    std::vector<uint32_t> d = naive_chain(at, ops, p, steps);
+    const auto* bytes = reinterpret_cast<const uint8_t*>(d.data());
+    EXPECT_TRUE(verify_matrix_chain(at, ops, DataMode::random, steps, bytes, nullptr, &sums).ok);
+    EXPECT_EQ(sums.ab.size(), size_t(at.m) * at.n);
+    d[5] ^= 0x00400000;  // far outside the tolerance
+    const Verdict bad = verify_matrix_chain(at, ops, DataMode::random, steps, bytes, nullptr, &sums);
+    EXPECT_FALSE(bad.ok);
+    EXPECT_EQ(bad.mismatches, 1);
+  }
+}
+
 }  // namespace
 }  // namespace tcb

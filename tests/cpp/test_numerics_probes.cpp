@@ -61,6 +61,21 @@ TEST(NumericsProbes, AHardwareThatIsOneHypothesisIsRecognisedAsIt) {
   EXPECT_EQ(consistent, std::set<std::string>{"8"});
 }
 
+TEST(NumericsProbes, APresetBlockWiderThanTheInstructionIsTheWholeInstruction) {
+  const AtomInfo& a = atoms::SM75_16x8x8_F32F16F16F32_TN::info;  // k = 8, h100 preset block 16
+  const auto p = model::resolve("h100", a.ptx).params;
+  ASSERT_GT(p.block, a.k);
+  for (const Property& prop : path_properties(a, p)) {
+    if (prop.name != "block") continue;
+    EXPECT_EQ(prop.preset_label, "8");
+    bool listed = false;
+    for (const auto& h : prop.hypotheses) listed |= h.label == prop.preset_label;
+    EXPECT_TRUE(listed);
+    return;
+  }
+  FAIL() << "no block property";
+}
+
 TEST(NumericsProbes, IntegerPathProbesWrapAgainstSaturation) {
   const AtomInfo& a = atoms::SM80_16x8x32_S32S8S8S32_TN_SATFINITE::info;
   const auto p = model::resolve("h100", a.ptx).params;

@@ -264,7 +264,11 @@ def test_report_sections_and_plots(full_dir):
 def test_headline_is_per_type_and_compact(full_dir):
     out = headline_markdown(load_results(full_dir))
     assert "SM90_" not in out and "SM80_" not in out  # no atom names: one row per type
-    tables = [l for l in out.splitlines() if l.startswith("| ") and not l.startswith("| type")]
+    sweep = out.split("**wgmma N sweep** (f16→f32")[1].split("**mma.sync**")[0]
+    sweep_rows = [l for l in sweep.splitlines() if l.startswith("| ") and not l.startswith("| N ")]
+    assert [cells(l)[0] for l in sweep_rows] == sorted({cells(l)[0] for l in sweep_rows}, key=int)
+    assert len(sweep_rows) >= 2  # one row per N of f16->f32, SS beside RS
+    tables = [l for l in out.replace(sweep, "").splitlines() if l.startswith("| ") and not l.startswith("| type")]
     assert len(tables) == 7 + 2 + 1 + 1  # wgmma types, mma.sync types, sparse types, wmma types
     wg = next(cells(l) for l in out.split("**wgmma**")[1].splitlines() if l.startswith("| f16→f32"))
     assert wg == ["f16→f32", "SS", "4055", "99.0", f"{tflops(F16_SS_BEST):.1f} @ 1755 MHz", "94.0", "32.0"]
@@ -287,8 +291,9 @@ def test_headline_stays_compact_with_hundreds_of_atoms(tmp_path):
     d = write_folder(tmp_path / "big", rows)
     out = headline_markdown(load_results(d))
     assert len(load_results(d).rows["atom"].unique()) == 100
-    assert len(out.splitlines()) <= 15
+    assert len(out.splitlines()) <= 15 + 4 + len(ns)  # + the one-type N sweep: a row per N
     assert "| f16→f32 | SS | 1256 |" in out  # N = 256 only
+    assert "| 8 | 1008 |" in out and "| 256 | 1256 |" in out  # the f16->f32 N sweep
 
 
 def test_headline_merges_folders_first_wins(tmp_path):
