@@ -45,8 +45,21 @@ def json_get(node, *keys, default="unknown"):
     return default if node in (None, "") else node
 
 
+class RunJson:
+    """run.json-style provenance access for a class with a `run` dict."""
+    run: dict
+
+    # run.json fields, tolerant of older or partial files.
+    def run_get(self, *keys, default="unknown"):
+        return json_get(self.run, *keys, default=default)
+
+    @property
+    def device_name(self) -> str:
+        return str(self.run_get("device", "name"))
+
+
 @dataclass
-class Results:
+class Results(RunJson):
     path: Path
     rows: pd.DataFrame                     # every row of instructions.csv, typed
     run: dict = field(default_factory=dict)  # run.json, {} when absent
@@ -74,14 +87,6 @@ class Results:
     def invalid(self) -> pd.DataFrame:
         r = self.rows
         return r[measured_mask(r) & ~valid_mask(r)]
-
-    # run.json fields, tolerant of older or partial files.
-    def run_get(self, *keys, default="unknown"):
-        return json_get(self.run, *keys, default=default)
-
-    @property
-    def device_name(self) -> str:
-        return str(self.run_get("device", "name"))
 
     @property
     def date(self) -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from .atoms import type_label, type_sort_key
-from .load import json_get
+from .load import RunJson
 from .markdown import display_path, format_duration, table
 
 CSV_NAME = "numerics.csv"
@@ -97,7 +97,7 @@ _STATUS_RANK = {"disagrees": 0, "agrees": 1, "undetermined": 2}
 # ---- loading ---------------------------------------------------------------------------------
 
 @dataclass
-class Numerics:
+class Numerics(RunJson):
     path: Path
     rows: pd.DataFrame                          # every row of numerics.csv, as strings
     run: dict = field(default_factory=dict)     # numerics_run.json, {} when absent
@@ -111,13 +111,6 @@ class Numerics:
 
     def kind(self, kind: str) -> pd.DataFrame:
         return self.rows[self.rows["kind"] == kind]
-
-    def run_get(self, *keys, default="unknown"):
-        return json_get(self.run, *keys, default=default)
-
-    @property
-    def device_name(self) -> str:
-        return str(self.run_get("device", "name"))
 
     @property
     def preset(self) -> str:
