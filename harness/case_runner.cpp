@@ -17,9 +17,6 @@ int diagonal(const AtomInfo& a) { return std::min(a.m, a.n); }
 }  // namespace
 
 CaseRunner::CaseRunner(const Benchmark& bench) : bench_(bench) {
-  cudaFuncAttributes fa{};  // wgmma kernels may need more than 48 KB of shared memory
-  if (bench.smem_bytes > 48 * 1024) cudaFuncSetAttribute(bench.kernel(1), cudaFuncAttributeMaxDynamicSharedMemorySize, bench.smem_bytes);
-  (void)fa;
   if (is_sparse(bench.info)) throw std::invalid_argument("CaseRunner: sparse atoms are not supported");
   if (bench.work != Work::mma) throw std::invalid_argument("CaseRunner: only mma work computes dot products");
   if (std::find(bench.ilps.begin(), bench.ilps.end(), 1) == bench.ilps.end())

@@ -134,10 +134,7 @@ NumericsRow monotonicity(const Benchmark& b, CaseRunner& runner, const model::Pa
   long hw_bad = 0, model_bad = 0;
   std::string example;
   for (size_t i = 0; i + 1 < pairs.size(); i += 2) {
-    auto m = [&](const DotCase& c) {
-      std::vector<uint64_t> x(c.a), y(c.b);
-      return model::dot(preset, x.data(), y.data(), a.k, c.c);
-    };
+    auto m = [&](const DotCase& c) { return model_dot(preset, a.k, c); };
     const bool hbad = decode_value(a.d, hw[i + 1]) < decode_value(a.d, hw[i]);
     hw_bad += hbad;
     model_bad += decode_value(a.d, m(pairs[i + 1])) < decode_value(a.d, m(pairs[i]));
@@ -161,12 +158,7 @@ std::vector<uint64_t> model_results(const model::PathParams& p, int k, const std
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < threads; ++t)
     pool.emplace_back([&, t] {
-      for (size_t i = t; i < cases.size(); i += threads) {
-        std::vector<uint64_t> x(cases[i].dot.a), y(cases[i].dot.b);
-        x.resize(k, 0);
-        y.resize(k, 0);
-        out[i] = model::dot(p, x.data(), y.data(), k, cases[i].dot.c);
-      }
+      for (size_t i = t; i < cases.size(); i += threads) out[i] = model_dot(p, k, cases[i].dot);
     });
   for (auto& th : pool) th.join();
   return out;

@@ -160,6 +160,13 @@ std::vector<GeneratedCase> random_cases(const AtomInfo& atom, uint64_t seed, int
   return out;
 }
 
+uint64_t model_dot(const model::PathParams& p, int k, const DotCase& c) {
+  std::vector<uint64_t> a(c.a), b(c.b);
+  a.resize(k, 0);
+  b.resize(k, 0);
+  return model::dot(p, a.data(), b.data(), k, c.c);
+}
+
 int hex_width(DType t) { return std::max(1, dtype_bits(t) / 4); }
 
 std::string hex_bits(uint64_t v, DType t) { return fmt::format("{:0{}x}", v, hex_width(t)); }

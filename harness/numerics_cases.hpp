@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 #include "harness/case_runner.hpp"
+#include "model/tc_model.hpp"
 #include "ptx/atom_info.hpp"
 
 namespace tcb {
@@ -20,6 +21,9 @@ struct GeneratedCase {
 };
 
 std::vector<GeneratedCase> random_cases(const AtomInfo& atom, uint64_t seed, int count);
+
+// The model's d for one case of an instruction of k terms (missing terms are zero).
+uint64_t model_dot(const model::PathParams& p, int k, const DotCase& c);
 
 // Hex digits of one element of `t` in the model's text format (fp16 4, e4m3 2, tf32/f32 8, ...).
 int hex_width(DType t);

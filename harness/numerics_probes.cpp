@@ -14,12 +14,7 @@ using model::PathParams;
 using model::Round;
 
 Hypothesis model_hypothesis(const std::string& label, const PathParams& p, int k) {
-  return {label, [p, k](const DotCase& c) {
-            std::vector<uint64_t> a(c.a), b(c.b);
-            a.resize(k, 0);
-            b.resize(k, 0);
-            return model::dot(p, a.data(), b.data(), k, c.c);
-          }};
+  return {label, [p, k](const DotCase& c) { return model_dot(p, k, c); }};
 }
 
 // A property whose hypotheses set one parameter to each of `values`.
@@ -73,10 +68,7 @@ std::vector<Property> path_properties(const AtomInfo& atom, const PathParams& pr
                                    r.a[i] = q;
                                    r.b[i] = encode_value(atom.b, 1.0);
                                  }
-                                 std::vector<uint64_t> a(r.a), b(r.b);
-                                 a.resize(k, 0);
-                                 b.resize(k, 0);
-                                 return model::dot(p, a.data(), b.data(), k, r.c);
+                                 return model_dot(p, k, r);
                                }});
     props.push_back(prop);
   }
