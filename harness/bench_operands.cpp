@@ -33,6 +33,7 @@ BenchOperands::BenchOperands(const Benchmark& bench, OperandSet given)
 
 void BenchOperands::upload_dense() {
   const OperandSet& s = host_->dense;
+  sums_ready_ = std::async(std::launch::async, [this] { sums_ = product_sums(bench_.info, host_->dense); });
   if (bench_.form == OperandForm::matrices) {
     a_.upload(s.a_mat); b_.upload(s.b_mat); bneg_.upload(s.b_neg_mat); c_.upload(s.c_mat);
   } else {
@@ -40,12 +41,28 @@ void BenchOperands::upload_dense() {
   }
 }
 
-BenchOperands::~BenchOperands() = default;
+BenchOperands::~BenchOperands() {  // the tasks read host_ and write sums_ and model_
+  for (auto* f : {&sums_ready_, &model_ready_})
+    if (f->valid()) f->wait();
+}
 
-void BenchOperands::use_model(const model::PathParams& params, const std::string& preset) {
+void BenchOperands::wait_prepared() const {
+  for (auto* f : {&sums_ready_, &model_ready_})
+    if (f->valid()) f->get();  // rethrows what the task threw, once
+}
+
+void BenchOperands::use_model(const model::PathParams& params, const std::string& preset,
+                              std::vector<long> verified_steps) {
+  wait_prepared();
   model_ = std::make_unique<ModelReference>();
   model_->params = params;
   model_->preset = preset;
+  const AtomInfo& a = bench_.info;
+  if (host_->is_sparse || mode_ != DataMode::random || !dtype_is_float(a.d) || verified_steps.empty()) return;
+  for (long& s : verified_steps) s = chain_steps(s);
+  model_ready_ = std::async(std::launch::async, [this, verified_steps] {
+    model_->prepare(bench_.info, host_->dense, verified_steps);
+  });
 }
 
 void BenchOperands::fill(ChainLaunch* p) const {
@@ -63,6 +80,15 @@ size_t BenchOperands::chain_bytes() const {
   return size_t(32) * a.d_regs * a.cd_reg_bytes;
 }
 
+long BenchOperands::chain_steps(long launched) const {
+  switch (bench_.work) {  // what d_out holds for loads and stores: microbench/wmma_chain.cuh
+    case Work::load_a: case Work::load_b: return 1;
+    case Work::load_c: case Work::store_d: return 0;
+    case Work::mma: break;
+  }
+  return launched;
+}
+
 Verdict BenchOperands::verify(long steps, const uint8_t* chain) const {
   auto key = std::make_pair(steps, std::string(reinterpret_cast<const char*>(chain), chain_bytes()));
   auto it = verdicts_.find(key);
@@ -73,12 +99,9 @@ Verdict BenchOperands::verify(long steps, const uint8_t* chain) const {
 }
 
 Verdict BenchOperands::check(long steps, const uint8_t* chain) const {
+  wait_prepared();
   const AtomInfo& a = bench_.info;
-  switch (bench_.work) {  // what d_out holds for loads and stores: microbench/wmma_chain.cuh
-    case Work::load_a: case Work::load_b: steps = 1; break;
-    case Work::load_c: case Work::store_d: steps = 0; break;
-    case Work::mma: break;
-  }
+  steps = chain_steps(steps);
   if (host_->is_sparse) return verify_sparse_chain(a, host_->sparse, mode_, steps, chain);
   if (bench_.form == OperandForm::matrices)
     return verify_matrix_chain(a, host_->dense, mode_, steps, chain, model_.get(), &sums_);

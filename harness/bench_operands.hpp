@@ -1,6 +1,7 @@
 // One benchmark's operands in the form its kernel takes (lane registers or whole matrices,
 // dense or sparse), on host and device, and the check of one chain's output.
 #pragma once
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,10 +23,15 @@ class BenchOperands {
   Verdict verify(long steps, const uint8_t* chain) const;
   DataMode mode() const { return mode_; }
   // Random-data outputs are then also compared bit for bit with the CPU model (dense paths).
-  void use_model(const model::PathParams& params, const std::string& preset);
+  // The model's chains for `verified_steps` (the chain lengths whose outputs will be checked)
+  // are computed in the background meanwhile, like the product sums from construction on:
+  // the GPU runs while the CPU prepares the reference.
+  void use_model(const model::PathParams& params, const std::string& preset, std::vector<long> verified_steps = {});
 
  private:
   void upload_dense();
+  void wait_prepared() const;
+  long chain_steps(long launched) const;  // the chain length d_out holds after `launched` steps
   Verdict check(long steps, const uint8_t* chain) const;  // verify() without the verdict cache
   const Benchmark& bench_;
   DataMode mode_;
@@ -37,6 +43,7 @@ class BenchOperands {
   // so a correct kernel gives the same chain 0 again and again; it is checked once.
   mutable std::map<std::pair<long, std::string>, Verdict> verdicts_;
   DeviceBuffer a_, b_, bneg_, c_, e_;
+  mutable std::future<void> sums_ready_, model_ready_;  // background preparation (see use_model)
 };
 
 }  // namespace tcb

@@ -1,6 +1,8 @@
 // Operand data, fragment layouts and the chain reference. See operands.hpp for the contract.
 #include "harness/operands.hpp"
 
+#include "harness/parallel.hpp"
+
 #include <algorithm>
 #include <cinttypes>
 #include <cmath>
@@ -456,15 +458,13 @@ void fill_exact_floats(const AtomInfo& a, Gen& g, OperandSet* ops) {
   prune_sparse_a(a, ops);
   // C on the same grid q and below 2^(s_a + s_b + spans) * q; redrawn where C + A*B would be an
   // exact zero, whose sign (+0 by IEEE rules) we do not want to depend on.
-  for (int mma = 0; mma < a.mmas_per_warp; ++mma)
-    for (int r = 0; r < a.m; ++r)
-      for (int c = 0; c < a.n; ++c) {
-        const long double ab = product_sum(a, *ops, mma, r, c, nullptr);
-        double v;
-        do v = g.short_value(p.s_a + p.s_b, p.emin_a + p.emin_b, p.span_a + p.span_b);
-        while ((long double)v + ab == 0);
-        ops->c[size_t(mma) * a.m * a.n + size_t(r) * a.n + c] = encode_exact(a.c, v);
-      }
+  const ProductSums sums = product_sums(a, *ops);
+  for (size_t e = 0; e < ops->c.size(); ++e) {
+    double v;
+    do v = g.short_value(p.s_a + p.s_b, p.emin_a + p.emin_b, p.span_a + p.span_b);
+    while ((long double)v + sums.ab[e] == 0);
+    ops->c[e] = encode_exact(a.c, v);
+  }
 }
 
 // Random floats: inputs in [2^-2, 2^2) with full significands; C about the size of a product sum.
@@ -510,6 +510,91 @@ std::vector<uint64_t> columns_of_b(const AtomInfo& a, const std::vector<uint64_t
 }
 
 }  // namespace
+
+ProductSums product_sums(const AtomInfo& a, const OperandSet& ops) {
+  const size_t rows = size_t(a.mmas_per_warp) * a.m, elements = rows * a.n;
+  ProductSums s;
+  s.ab.assign(elements, 0);
+  s.abs_ab.assign(elements, 0);
+  if (a.a == DType::b1) {  // bit products: the per-element rule
+    parallel_for(rows, [&](size_t r) {
+      for (int col = 0; col < a.n; ++col)
+        s.ab[r * a.n + col] = product_sum(a, ops, int(r / a.m), int(r % a.m), col, &s.abs_ab[r * a.n + col]);
+    });
+    return s;
+  }
+  // Decoded once (product_sum decodes per element): A's row and B's column are reused n and m times.
+  std::vector<long double> A(ops.a.size()), B(ops.b.size());
+  for (size_t i = 0; i < A.size(); ++i) A[i] = decode_value(a.a, ops.a[i]);
+  for (size_t i = 0; i < B.size(); ++i) B[i] = decode_value(a.b, ops.b[i]);
+  parallel_for(rows, [&](size_t r) {
+    const size_t mma = r / a.m;
+    const long double* Ar = &A[r * a.k];
+    const long double* Bm = &B[mma * a.k * a.n];
+    for (int col = 0; col < a.n; ++col) {
+      long double sum = 0, abs_sum = 0;
+      for (int kk = 0; kk < a.k; ++kk) {
+        const long double t = Ar[kk] * Bm[size_t(kk) * a.n + col];
+        sum += t;
+        abs_sum += std::fabs(t);
+      }
+      s.ab[r * a.n + col] = sum;
+      s.abs_ab[r * a.n + col] = abs_sum;
+    }
+  }, 4);
+  return s;
+}
+
+bool model_sampled(const AtomInfo& atom, size_t index) {
+  const size_t elements = size_t(atom.mmas_per_warp) * atom.m * atom.n;
+  return index % std::max<size_t>(1, elements / ModelReference::kModelElements) == 0;
+}
+
+std::vector<uint64_t> model_chain(const model::PathParams& p, const AtomInfo& atom, const OperandSet& ops, int mma,
+                                  int row, int col, const std::vector<long>& steps) {
+  const int k = atom.k;
+  std::vector<uint64_t> a(k), b(k), bneg(k);
+  const uint64_t sign = uint64_t(1) << (dtype_bits(atom.b) - 1);
+  for (int kk = 0; kk < k; ++kk) {
+    a[kk] = ops.a[size_t(mma) * atom.m * k + size_t(row) * k + kk];
+    b[kk] = ops.b[size_t(mma) * k * atom.n + size_t(kk) * atom.n + col];
+    bneg[kk] = b[kk] ^ sign;
+  }
+  std::vector<uint64_t> out;
+  std::vector<uint64_t> hist = {ops.c[size_t(mma) * atom.m * atom.n + size_t(row) * atom.n + col]};
+  long periodic_from = -1;  // n with D_n == D_{n-2} and D_{n-1} == D_{n-3}
+  for (long want : steps) {
+    while (periodic_from < 0 && long(hist.size()) - 1 < want) {
+      const long t = long(hist.size()) - 1;
+      hist.push_back(model::dot(p, a.data(), (t & 1) ? bneg.data() : b.data(), k, hist.back()));
+      const long n = t + 1;
+      if (n >= 3 && hist[n] == hist[n - 2] && hist[n - 1] == hist[n - 3]) periodic_from = n;
+    }
+    if (want < long(hist.size())) out.push_back(hist[want]);
+    else out.push_back(((want - periodic_from) % 2 == 0) ? hist[periodic_from] : hist[periodic_from - 1]);
+  }
+  return out;
+}
+
+void ModelReference::prepare(const AtomInfo& atom, const OperandSet& ops, std::vector<long> steps) {
+  std::sort(steps.begin(), steps.end());
+  steps.erase(std::unique(steps.begin(), steps.end()), steps.end());
+  std::vector<size_t> sampled;
+  const size_t elements = size_t(atom.mmas_per_warp) * atom.m * atom.n;
+  for (size_t e = 0; e < elements; ++e)
+    if (model_sampled(atom, e)) sampled.push_back(e);
+  std::vector<std::vector<uint64_t>> d(sampled.size());
+  parallel_for(sampled.size(), [&](size_t i) {
+    const size_t e = sampled[i];
+    d[i] = model_chain(params, atom, ops, int(e / (size_t(atom.m) * atom.n)), int(e / atom.n % atom.m),
+                       int(e % atom.n), steps);
+  }, 1);
+  for (size_t i = 0; i < sampled.size(); ++i) {
+    const size_t e = sampled[i];
+    for (size_t j = 0; j < steps.size(); ++j)
+      cache[{steps[j], int(e / (size_t(atom.m) * atom.n)), int(e / atom.n % atom.m), int(e % atom.n)}] = d[i][j];
+  }
+}
 
 uint64_t packed_element(const uint8_t* packed, size_t index, int bits) {
   uint64_t v = 0;
@@ -602,7 +687,6 @@ class ChainCheck {
         model_(is_float_ && mode == DataMode::random ? model : nullptr), sums_(sums) {
     v_.bit_exact = !is_float_ || mode != DataMode::random;
     const long elements = long(atom.mmas_per_warp) * atom.m * atom.n;
-    model_stride_ = std::max(1L, elements / ModelReference::kModelElements);
     if (sums_ && sums_->ab.size() != size_t(elements)) {
       sums_->ab.assign(elements, NAN);
       sums_->abs_ab.assign(elements, NAN);
@@ -641,8 +725,8 @@ class ChainCheck {
       v_.tolerance = std::max(v_.tolerance, tol);
       bad = std::isnan(got) || std::fabs(got - double(ref)) > tol;
     }
-    if (!bad && model_ && (total_ - 1) % model_stride_ == 0) {
-      const uint64_t want = model_chain(mma, row, col);
+    if (!bad && model_ && model_sampled(atom_, e)) {
+      const uint64_t want = model_chain_at(mma, row, col);
       ++v_.model_elements;
       if (want != got_bits) {
         if (v_.mismatches++ == 0)
@@ -660,32 +744,12 @@ class ChainCheck {
     return true;
   }
 
-  // D after steps_ steps of the chain at (mma, row, col), through the model. The map from D_t
-  // to D_{t+1} alternates B and -B, so the chain repeats with period 2 once D_t == D_{t-2};
-  // the remaining steps then follow from the parity.
-  uint64_t model_chain(int mma, int row, int col) {
+  // D after steps_ steps of the chain at (mma, row, col), through the model (cached).
+  uint64_t model_chain_at(int mma, int row, int col) {
     const auto key = std::make_tuple(steps_, mma, row, col);
     auto it = model_->cache.find(key);
     if (it != model_->cache.end()) return it->second;
-    const int k = atom_.k;
-    std::vector<uint64_t> a(k), b(k), bneg(k);
-    const uint64_t sign = uint64_t(1) << (dtype_bits(atom_.b) - 1);
-    for (int kk = 0; kk < k; ++kk) {
-      a[kk] = ops_.a[size_t(mma) * atom_.m * k + size_t(row) * k + kk];
-      b[kk] = ops_.b[size_t(mma) * k * atom_.n + size_t(kk) * atom_.n + col];
-      bneg[kk] = b[kk] ^ sign;
-    }
-    std::vector<uint64_t> hist = {ops_.c[size_t(mma) * atom_.m * atom_.n + size_t(row) * atom_.n + col]};
-    uint64_t d = hist[0];
-    for (long t = 0; t < steps_; ++t) {
-      d = model::dot(model_->params, a.data(), (t & 1) ? bneg.data() : b.data(), k, hist.back());
-      hist.push_back(d);
-      const long n = long(hist.size()) - 1;  // D_n == d
-      if (n >= 3 && hist[n] == hist[n - 2] && hist[n - 1] == hist[n - 3]) {
-        d = ((steps_ - n) % 2 == 0) ? hist[n] : hist[n - 1];
-        break;
-      }
-    }
+    const uint64_t d = model_chain(model_->params, atom_, ops_, mma, row, col, {steps_})[0];
     model_->cache[key] = d;
     return d;
   }
@@ -708,7 +772,6 @@ class ChainCheck {
   const double u_;
   ModelReference* model_;
   ProductSums* sums_;
-  long model_stride_ = 1;
   Verdict v_;
   long total_ = 0;
   bool aborted_ = false;

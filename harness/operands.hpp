@@ -77,19 +77,35 @@ struct Verdict {
 // The bit-accurate reference for random data: the CPU model of the path (model/), run through
 // the same chain (D <- A*B_t + D) element by element, its results cached per (steps, element).
 // Up to kModelElements elements of a chain are compared (all of them for mma.sync and wmma
-// shapes; an evenly spread sample of the larger wgmma tiles).
+// shapes; for the larger wgmma tiles every stride-th element in row-major order, see
+// model_sampled).
 struct ModelReference {
   model::PathParams params;
   std::string preset;
   std::map<std::tuple<long, int, int, int>, uint64_t> cache;  // (steps, mma, row, col) -> D bits
   static constexpr int kModelElements = 256;
+
+  // Fills the cache for every sampled element at each of `steps`, in one pass per element up
+  // to the longest chain, the elements spread over the CPU's threads.
+  void prepare(const AtomInfo& atom, const OperandSet& ops, std::vector<long> steps);
 };
 
+// Whether D element `index` (row-major over mma, row, col) is one the model checks.
+bool model_sampled(const AtomInfo& atom, size_t index);
+
+// The model's D after each of `steps` (ascending) steps of the chain at (mma, row, col). The
+// map from D_t to D_{t+1} alternates B and -B, so the chain repeats with period 2 once
+// D_t == D_{t-2}; the remaining steps then follow from the parity.
+std::vector<uint64_t> model_chain(const model::PathParams& p, const AtomInfo& atom, const OperandSet& ops, int mma,
+                                  int row, int col, const std::vector<long>& steps);
+
 // Σ a·b and Σ |a·b| per D element (mma, row, col), which do not depend on the chain length:
-// filled by the first check that uses them, reused by every later one of the same operands.
+// filled by the first check that uses them (or by product_sums), reused by every later one.
 struct ProductSums {
   std::vector<long double> ab, abs_ab;
 };
+// Every D element's sums, the rows spread over the CPU's threads.
+ProductSums product_sums(const AtomInfo& atom, const OperandSet& ops);
 
 // Verify one chain's output: `d_regs` holds 32 lanes x d_regs registers (raw bytes, lane-major)
 // after `steps` steps. Exact for integer/b1 and for DataMode::exact/zeros; otherwise each element

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <regex>
 #include <stdexcept>
 
@@ -21,6 +22,13 @@ namespace tcb {
 namespace {
 
 long odd(long steps) { return steps | 1; }  // odd chains end at C + A*B, never at C
+
+// Adds the wall time of its scope to *to, however the scope ends.
+struct ChargeSeconds {
+  double* to;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  ~ChargeSeconds() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+};
 
 bool matches_any(const std::vector<std::regex>& res, const Benchmark& b) {
   const std::string tagged = std::string(b.info.name) + "/" + work_name(b.work);
@@ -67,10 +75,18 @@ struct Geometry {
   int blocks = 1, units_per_block = 1, units_per_sm = 1;
 };
 
+// Device buffers every benchmark's launches write: kept for the whole sweep, so that the larger
+// outputs (hundreds of MB for wide wgmma tiles) are allocated once, not per benchmark.
+struct LaunchBuffers {
+  DeviceBuffer out, timing, compare;
+};
+
 class PointRunner {
  public:
-  PointRunner(const Benchmark& bench, cudaStream_t stream, bool opaque)
-      : bench_(bench), stream_(stream), opaque_(opaque) {
+  // gpu_seconds: where the wall time of launches and output downloads is added up.
+  PointRunner(const Benchmark& bench, cudaStream_t stream, bool opaque, LaunchBuffers* buffers, double* gpu_seconds)
+      : bench_(bench), stream_(stream), opaque_(opaque), gpu_seconds_(gpu_seconds), out_(buffers->out),
+        timing_(buffers->timing), compare_(buffers->compare) {
     cudaEventCreate(&start_);
     cudaEventCreate(&stop_);
   }
@@ -80,6 +96,7 @@ class PointRunner {
 
   LaunchSample launch(const BenchOperands& ops, const Geometry& g, int ilp, long steps,
                       IssueMode issue = IssueMode::pipelined) {
+    ChargeSeconds t{gpu_seconds_};
     out_.reserve(size_t(g.blocks) * g.units_per_block * ilp * ops.chain_bytes());
     timing_.reserve(size_t(g.blocks) * kTimingWords * sizeof(unsigned long long));
     ChainLaunch p;
@@ -111,6 +128,7 @@ class PointRunner {
     unsigned long long differing_words = 0, first_differing_chain = 0;
   };
   Output output(const BenchOperands& ops, const Geometry& g, int ilp) {
+    ChargeSeconds t{gpu_seconds_};
     const size_t chains = size_t(g.blocks) * g.units_per_block * ilp;
     compare_.reserve(2 * sizeof(unsigned long long));
     auto* res = static_cast<unsigned long long*>(compare_.get());
@@ -163,12 +181,14 @@ class PointRunner {
   const Benchmark& bench_;
   cudaStream_t stream_;
   bool opaque_;
+  double* gpu_seconds_;
   cudaEvent_t start_{}, stop_{};
-  DeviceBuffer out_, timing_, compare_;
+  DeviceBuffer &out_, &timing_, &compare_;
 };
 
 // Checks every chain of a launch's output: all chains equal chain 0, and chain 0 verifies.
-Verdict verify_launch(const BenchOperands& ops, long steps, const PointRunner::Output& out) {
+Verdict verify_launch(const BenchOperands& ops, long steps, const PointRunner::Output& out, double* seconds) {
+  ChargeSeconds t{seconds};
   Verdict v = ops.verify(steps, out.chain0.data());
   if (!v.ok) return v;
   if (out.differing_words) {
@@ -299,6 +319,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     throw std::runtime_error("cannot create a CUDA stream");
 
   const auto benches = select_benchmarks(cfg);
+  LaunchBuffers buffers;
   const std::string model_preset = model::preset_for_sm(dev.sm);  // "" for GPUs without one
   std::vector<double> all_clocks;
   int index = 0;
@@ -306,11 +327,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     if (stopped()) { sum.interrupted = true; break; }
     const Benchmark& bench = *bp;
     const AtomInfo& a = bench.info;
-    const auto bench_start = std::chrono::steady_clock::now();
-    struct AddTime {  // charges this benchmark's wall time to its family, however it ends
-      double* to; std::chrono::steady_clock::time_point t0;
-      ~AddTime() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
-    } add_time{&sum.family_seconds[family_name(a.family)], bench_start};
+    ChargeSeconds family_time{&sum.family_seconds[family_name(a.family)]};
     const bool is_wgmma = a.family == Family::wgmma;
     ++index;
     ++sum.benchmarks;
@@ -339,15 +356,39 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
       base.note += std::string(base.note.empty() ? "" : "; ") +
                    "operands varied per step and chain (not a native tensor-core instruction here: "
                    "otherwise ptxas hoists its loop-invariant work)";
-    PointRunner runner(bench, stream, opaque);
+    PointRunner runner(bench, stream, opaque, &buffers, &sum.phase_seconds["gpu_launches"]);
+    double* verify_s = &sum.phase_seconds["cpu_verification"];
+    double* operands_s = &sum.phase_seconds["cpu_operands"];
     const int wpu = runner.warps_per_unit();
     const long max_steps = odd(std::max(cfg.latency_steps.back(), cfg.throughput_steps));
     const Geometry one{1, 1, 1};
 
+    // The timed operands first: their CPU reference is prepared in the background while the
+    // exact-data checks and the latency chains run on the GPU.
+    std::optional<BenchOperands> ops_holder;
+    {
+      ChargeSeconds t{operands_s};
+      ops_holder.emplace(bench, cfg.data, opt.seed, max_steps);
+    }
+    BenchOperands& ops = *ops_holder;
+    if (!model_preset.empty() && !is_sparse(a)) {
+      try {
+        // The chain lengths verify_launch checks below: latency's longer chain, throughput's.
+        ops.use_model(model::resolve(model_preset, a.ptx).params, model_preset,
+                      {odd(cfg.latency_steps[1]), odd(cfg.throughput_steps)});
+      } catch (const model::ResolveError&) {  // no model path (b1, sparse): tolerance and exact data only
+      }
+    }
+
     // 1. Bit-exact verification of every ILP variant we will time, on exact-data operands.
     std::map<int, Verdict> exact_ok;
     {
-      BenchOperands ex(bench, DataMode::exact, opt.seed ^ 0x5a5a, max_steps);
+      std::optional<BenchOperands> ex_holder;
+      {
+        ChargeSeconds t{operands_s};
+        ex_holder.emplace(bench, DataMode::exact, opt.seed ^ 0x5a5a, max_steps);
+      }
+      const BenchOperands& ex = *ex_holder;
       std::vector<int> ilps = cfg.ilp;
       ilps.push_back(1);
       for (int ilp : ilps) {
@@ -356,15 +397,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         const Geometry g{std::min(dev.sm_count, 8), 2, 2};
         if (!occupancy_problem(bench, ilp, g.units_per_block * bench.threads_per_unit, 1).empty()) continue;
         runner.launch(ex, g, ilp, odd(cfg.throughput_steps));
-        exact_ok[ilp] = verify_launch(ex, odd(cfg.throughput_steps), runner.output(ex, g, ilp));
-      }
-    }
-
-    BenchOperands ops(bench, cfg.data, opt.seed, max_steps);
-    if (!model_preset.empty() && !is_sparse(a)) {
-      try {
-        ops.use_model(model::resolve(model_preset, a.ptx).params, model_preset);
-      } catch (const model::ResolveError&) {  // no model path (b1, sparse): tolerance and exact data only
+        exact_ok[ilp] = verify_launch(ex, odd(cfg.throughput_steps), runner.output(ex, g, ilp), verify_s);
       }
     }
 
@@ -408,7 +441,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         diff.push_back(d);
       }
       mark_throttled(&diff, throttled_before || nvml_throttled_now());
-      Verdict timed = verify_launch(ops, t2, runner.output(ops, one, 1));
+      Verdict timed = verify_launch(ops, t2, runner.output(ops, one, 1), verify_s);
       Kept k = keep_unthrottled(diff, cfg.clock_tolerance, [](const LaunchSample& s) { return s.cycles; }, dev.sm_count);
       ResultRow r = base;
       r.metric = metric_name(bench, metric);
@@ -454,7 +487,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         const bool throttled_before = nvml_throttled_now();
         for (int i = 0; i < cfg.repetitions; ++i) samples.push_back(runner.launch(ops, g, ilp, steps));
         mark_throttled(&samples, throttled_before || nvml_throttled_now());
-        Verdict timed = verify_launch(ops, steps, runner.output(ops, g, ilp));
+        Verdict timed = verify_launch(ops, steps, runner.output(ops, g, ilp), verify_s);
         Kept k = keep_unthrottled(samples, cfg.clock_tolerance, [](const LaunchSample& s) { return s.rate; },
                                   dev.sm_count);
         bool even = std::all_of(samples.begin(), samples.end(), [](const LaunchSample& s) { return s.even_placement; });

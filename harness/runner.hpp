@@ -36,6 +36,9 @@ struct RunSummary {
   double wall_seconds = 0;
   double sm_clock_mhz_median = 0;  // over all kept throughput samples
   std::map<std::string, double> family_seconds;  // wall time per instruction family
+  // Where the wall time went: GPU launches (with their synchronisation and downloads), CPU
+  // operand generation, CPU verification (including waits for the background reference).
+  std::map<std::string, double> phase_seconds;
 };
 
 std::vector<const Benchmark*> select_benchmarks(const SweepConfig& config);

@@ -2,9 +2,12 @@
 // shortcut, equals stepping the model naively, and a one-bit error is caught.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "harness/operands.hpp"
+#include "harness/parallel.hpp"
 #include "model/presets.hpp"
 #include "ptx/mma_sync.hpp"
 
@@ -64,6 +67,80 @@ TEST(ProductSums, CachedSumsGiveTheSameVerdictsAndStillCatchErrors) {
     EXPECT_FALSE(bad.ok);
     EXPECT_EQ(bad.mismatches, 1);
   }
+}
+
+// prepare() runs the chains of every sampled element on the CPU's threads, several lengths in one
+// pass: its cache must hold what naive stepping gives, and verification must then use it.
+TEST(ModelReference, PreparedChainsEqualNaiveStepping) {
+  const AtomInfo& at = atoms::SM80_16x8x16_F32F16F16F32_TN::info;
+  const OperandSet ops = make_operands(at, DataMode::random, 11, 600);
+  const model::PathParams p = model::resolve("h100", at.ptx).params;
+  ModelReference ref{p, "h100", {}};
+  ref.prepare(at, ops, {513, 7, 1, 513});
+  EXPECT_EQ(ref.cache.size(), size_t(3) * at.m * at.n);  // lengths deduplicated
+  for (long steps : {1L, 7L, 513L}) {
+    SCOPED_TRACE(steps);
+    const std::vector<uint32_t> d = naive_chain(at, ops, p, steps);
+    for (int r = 0; r < at.m; ++r)
+      for (int c = 0; c < at.n; ++c) EXPECT_EQ(ref.cache.at({steps, 0, r, c}), d[size_t(r) * at.n + c]);
+    std::vector<uint32_t> bad = d;
+    bad[3] ^= 1;
+    ModelReference copy = ref;
+    EXPECT_FALSE(verify_matrix_chain(at, ops, DataMode::random, steps, reinterpret_cast<const uint8_t*>(bad.data()), &copy).ok);
+    EXPECT_TRUE(verify_matrix_chain(at, ops, DataMode::random, steps, reinterpret_cast<const uint8_t*>(d.data()), &copy).ok);
+    EXPECT_EQ(copy.cache.size(), ref.cache.size()) << "verification recomputed a prepared chain";
+  }
+}
+
+// Large tiles: the model checks every stride-th element in row-major order, kModelElements in all.
+TEST(ModelReference, SamplesAnEvenlySpreadSubsetOfLargeTiles) {
+  AtomInfo big = atoms::SM80_16x8x16_F32F16F16F32_TN::info;
+  big.m = 64;
+  big.n = 256;
+  int sampled = 0;
+  for (size_t e = 0; e < size_t(big.m) * big.n; ++e) sampled += model_sampled(big, e);
+  EXPECT_EQ(sampled, ModelReference::kModelElements);
+  EXPECT_TRUE(model_sampled(big, 0));
+  EXPECT_FALSE(model_sampled(big, 1));
+  const AtomInfo& small = atoms::SM80_16x8x16_F32F16F16F32_TN::info;
+  for (size_t e = 0; e < size_t(small.m) * small.n; ++e) EXPECT_TRUE(model_sampled(small, e));
+}
+
+TEST(ProductSums, AllAtOnceEqualsTheCheckOnesAndSumsExactly) {
+  const AtomInfo& at = atoms::SM80_16x8x16_F32F16F16F32_TN::info;
+  const OperandSet ops = make_operands(at, DataMode::random, 9, 600);
+  const ProductSums all = product_sums(at, ops);
+  ASSERT_EQ(all.ab.size(), size_t(at.m) * at.n);
+  for (int r = 0; r < at.m; ++r)
+    for (int c = 0; c < at.n; ++c) {
+      long double want = 0, want_abs = 0;
+      for (int kk = 0; kk < at.k; ++kk) {
+        const long double t = (long double)decode_value(at.a, ops.a[size_t(r) * at.k + kk]) *
+                              decode_value(at.b, ops.b[size_t(kk) * at.n + c]);
+        want += t;
+        want_abs += std::fabs(t);
+      }
+      EXPECT_EQ(all.ab[size_t(r) * at.n + c], want);
+      EXPECT_EQ(all.abs_ab[size_t(r) * at.n + c], want_abs);
+    }
+  // Verification with the precomputed sums gives the same verdicts as without them.
+  ProductSums given = all;
+  const std::vector<uint32_t> d = naive_chain(at, ops, model::resolve("h100", at.ptx).params, 3);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(d.data());
+  EXPECT_TRUE(verify_matrix_chain(at, ops, DataMode::random, 3, bytes, nullptr, &given).ok);
+  std::vector<uint32_t> wrong = d;
+  wrong[9] ^= 0x00400000;
+  EXPECT_FALSE(verify_matrix_chain(at, ops, DataMode::random, 3, reinterpret_cast<const uint8_t*>(wrong.data()),
+                                   nullptr, &given).ok);
+}
+
+TEST(ParallelFor, VisitsEveryIndexOnceAndRethrows) {
+  for (size_t n : {size_t(0), size_t(1), size_t(15), size_t(1000), size_t(4097)}) {
+    std::vector<int> hits(n, 0);
+    parallel_for(n, [&](size_t i) { ++hits[i]; }, 1);
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(hits[i], 1) << "n " << n << " i " << i;
+  }
+  EXPECT_THROW(parallel_for(1000, [](size_t i) { if (i == 777) throw std::runtime_error("x"); }, 1), std::runtime_error);
 }
 
 }  // namespace
