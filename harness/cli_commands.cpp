@@ -51,7 +51,7 @@ bool no_gpu(const std::string& error) {
 void inspect_sass(const DeviceInfo& dev, RunOptions* opt, std::string* status) {
   std::string text, err;
   if (find_tool("cuobjdump").empty()) { *status = "cuobjdump not found"; return; }
-  if (!run_cuobjdump_sass(self_binary(), &text, &err)) { *status = "cuobjdump failed: " + err; return; }
+  if (!disassemble_arch(self_binary(), dev.sm, &text, &err)) { *status = "cuobjdump failed: " + err; return; }
   std::vector<AtomInfo> atoms;
   for (const auto& b : registry()) atoms.push_back(b.info);
   auto kernels = parse_cuobjdump_sass(text);

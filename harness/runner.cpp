@@ -65,7 +65,6 @@ struct LaunchSample {
   double cycles = 0;        // block 0's span
   double rate = 0;          // work (ops or bytes) per clock per SM
   double sm_clock_mhz = 0;  // median over blocks of Δclock64 / Δglobaltimer
-  double event_ms = 0;
   bool nvml_throttled = false;
   bool even_placement = true;
 };
@@ -86,39 +85,40 @@ class PointRunner {
   // gpu_seconds: where the wall time of launches and output downloads is added up.
   PointRunner(const Benchmark& bench, cudaStream_t stream, bool opaque, LaunchBuffers* buffers, double* gpu_seconds)
       : bench_(bench), stream_(stream), opaque_(opaque), gpu_seconds_(gpu_seconds), out_(buffers->out),
-        timing_(buffers->timing), compare_(buffers->compare) {
-    cudaEventCreate(&start_);
-    cudaEventCreate(&stop_);
-  }
-  ~PointRunner() { cudaEventDestroy(start_); cudaEventDestroy(stop_); }
+        timing_(buffers->timing), compare_(buffers->compare) {}
 
   int warps_per_unit() const { return bench_.threads_per_unit / 32; }
 
-  LaunchSample launch(const BenchOperands& ops, const Geometry& g, int ilp, long steps,
-                      IssueMode issue = IssueMode::pipelined) {
+  // Back-to-back launches of chains of steps[0], steps[1], ... on one stream, then one wait and
+  // one download of their timing records: the in-kernel clocks time each launch, so the host
+  // need not stand between them. Samples in launch order; d_out holds the last launch's output.
+  std::vector<LaunchSample> launches(const BenchOperands& ops, const Geometry& g, int ilp,
+                                     const std::vector<long>& steps, IssueMode issue = IssueMode::pipelined) {
     ChargeSeconds t{gpu_seconds_};
+    const size_t words = size_t(g.blocks) * kTimingWords;
     out_.reserve(size_t(g.blocks) * g.units_per_block * ilp * ops.chain_bytes());
-    timing_.reserve(size_t(g.blocks) * kTimingWords * sizeof(unsigned long long));
+    timing_.reserve(steps.size() * words * sizeof(unsigned long long));
     ChainLaunch p;
     p.blocks = g.blocks;
     p.warps_per_block = g.units_per_block * warps_per_unit();
-    p.steps = steps;
     p.ilp = ilp;
     p.issue = issue;
     ops.fill(&p);
     p.d_out = out_.get();
     p.opaque_operands = opaque_;
-    p.timing = static_cast<unsigned long long*>(timing_.get());
-    check(cudaEventRecord(start_, stream_), "cudaEventRecord");
-    check(bench_.launch(p, stream_), "kernel launch");
-    check(cudaEventRecord(stop_, stream_), "cudaEventRecord");
+    for (size_t i = 0; i < steps.size(); ++i) {
+      p.steps = steps[i];
+      p.timing = static_cast<unsigned long long*>(timing_.get()) + i * words;
+      check(bench_.launch(p, stream_), "kernel launch");
+    }
     check(cudaStreamSynchronize(stream_), "kernel execution");
-    LaunchSample s;
-    float ms = 0;
-    cudaEventElapsedTime(&ms, start_, stop_);
-    s.event_ms = ms;
-    summarise_timing(g, ilp, steps, &s);
-    return s;
+    const auto records = timing_.download_as<unsigned long long>(steps.size() * words);
+    std::vector<LaunchSample> samples(steps.size());
+    for (size_t i = 0; i < steps.size(); ++i) summarise_timing(g, ilp, steps[i], &records[i * words], &samples[i]);
+    return samples;
+  }
+  LaunchSample launch(const BenchOperands& ops, const Geometry& g, int ilp, long steps) {
+    return launches(ops, g, ilp, {steps}).front();
   }
 
   // Chain 0 of the last launch's d_out ([block][unit][chain][one chain's D]), and how many
@@ -151,8 +151,8 @@ class PointRunner {
     return bench_.work == Work::mma ? bench_.info.ops_per_instr() : double(bench_.bytes_per_step);
   }
 
-  void summarise_timing(const Geometry& g, int ilp, long steps, LaunchSample* s) {
-    auto t = timing_.download_as<unsigned long long>(size_t(g.blocks) * kTimingWords);
+  // t: one launch's timing records, kTimingWords per block.
+  void summarise_timing(const Geometry& g, int ilp, long steps, const unsigned long long* t, LaunchSample* s) {
     std::map<unsigned, std::pair<unsigned long long, unsigned long long>> span;  // smid -> [min c0, max c1]
     std::map<unsigned, int> units_on_sm;
     std::vector<double> clocks;
@@ -182,7 +182,6 @@ class PointRunner {
   cudaStream_t stream_;
   bool opaque_;
   double* gpu_seconds_;
-  cudaEvent_t start_{}, stop_{};
   DeviceBuffer &out_, &timing_, &compare_;
 };
 
@@ -429,12 +428,14 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     // 2. Latency-like metrics: one unit, one chain, two lengths; overhead cancels in the difference.
     auto chain_cycles = [&](const char* metric, IssueMode issue) {
       const long t1 = odd(cfg.latency_steps[0]), t2 = odd(cfg.latency_steps[1]);
-      for (int w = 0; w < cfg.warmup; ++w) runner.launch(ops, one, 1, t2, issue);
+      std::vector<long> lengths(cfg.warmup, t2);  // warm-up, then pairs (t1, t2): the last is t2
+      for (int r = 0; r < cfg.repetitions; ++r) lengths.insert(lengths.end(), {t1, t2});
       const bool throttled_before = nvml_throttled_now();
+      const std::vector<LaunchSample> all = runner.launches(ops, one, 1, lengths, issue);
       std::vector<LaunchSample> diff;
       for (int r = 0; r < cfg.repetitions; ++r) {
-        LaunchSample s1 = runner.launch(ops, one, 1, t1, issue);
-        LaunchSample s2 = runner.launch(ops, one, 1, t2, issue);
+        const LaunchSample& s1 = all[cfg.warmup + 2 * r];
+        const LaunchSample& s2 = all[cfg.warmup + 2 * r + 1];
         LaunchSample d = s2;
         d.cycles = (s2.cycles - s1.cycles) / double(t2 - t1);
         d.nvml_throttled = s1.nvml_throttled || s2.nvml_throttled;
@@ -482,10 +483,10 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
           emit(r);
           continue;
         }
-        std::vector<LaunchSample> samples;
-        for (int i = 0; i < cfg.warmup; ++i) runner.launch(ops, g, ilp, steps);
         const bool throttled_before = nvml_throttled_now();
-        for (int i = 0; i < cfg.repetitions; ++i) samples.push_back(runner.launch(ops, g, ilp, steps));
+        std::vector<LaunchSample> samples =
+            runner.launches(ops, g, ilp, std::vector<long>(cfg.warmup + cfg.repetitions, steps));
+        samples.erase(samples.begin(), samples.begin() + cfg.warmup);
         mark_throttled(&samples, throttled_before || nvml_throttled_now());
         Verdict timed = verify_launch(ops, steps, runner.output(ops, g, ilp), verify_s);
         Kept k = keep_unthrottled(samples, cfg.clock_tolerance, [](const LaunchSample& s) { return s.rate; },

@@ -1,5 +1,7 @@
 #include "harness/sass.hpp"
 
+#include "harness/shell.hpp"
+
 #include <cxxabi.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -37,12 +39,6 @@ bool is_executable(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
-// POSIX shell single-quoting.
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += (c == '\'') ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
 
 std::string mnemonic(const std::string& opcode) { return opcode.substr(0, opcode.find('.')); }
 
@@ -206,37 +202,13 @@ bool run_cuobjdump_sass(const std::string& binary, std::string* text, std::strin
   const char* old_path = std::getenv("PATH");
   const std::string env_path = path_prefix + (old_path ? ":" + std::string(old_path) : "");
 
-  // stderr goes to a temporary file so that warnings never mix into the disassembly.
-  char err_name[] = "/tmp/tcb_cuobjdump_XXXXXX";
-  const int err_fd = ::mkstemp(err_name);
-  if (err_fd < 0) return fail("cannot create a temporary file");
-  ::close(err_fd);
-  const std::string cmd = "PATH=" + shell_quote(env_path) + " " + shell_quote(cuobjdump) + " -sass " +
-                          shell_quote(binary) + " 2>" + shell_quote(err_name);
-
-  std::string out;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) {
-    std::remove(err_name);
-    return fail("cannot run " + cuobjdump);
-  }
-  char buf[1 << 16];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = ::pclose(p);
-
-  std::string err_text;
-  {
-    std::ifstream ef(err_name);
-    std::stringstream ss;
-    ss << ef.rdbuf();
-    err_text = trim(ss.str());
-  }
-  std::remove(err_name);
-
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+  const std::string cmd = "PATH=" + shell_quote(env_path) + " " + shell_quote(cuobjdump) + " -sass " + shell_quote(binary);
+  std::string out, err_text;
+  const int status = run_capture(cmd, &out, &err_text);
+  err_text = trim(err_text);
+  if (status != 0) {
     std::string why = "cuobjdump -sass " + binary + " failed";
-    if (status != -1 && WIFEXITED(status)) why += " (exit " + std::to_string(WEXITSTATUS(status)) + ")";
+    if (status != -1) why += " (exit " + std::to_string(status) + ")";
     if (!err_text.empty()) why += ": " + err_text;
     return fail(why);
   }

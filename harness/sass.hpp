@@ -16,6 +16,21 @@ std::string find_tool(const std::string& name);
 // PATH for the child (cuobjdump calls it). On failure returns false and says why in *error.
 bool run_cuobjdump_sass(const std::string& binary, std::string* text, std::string* error);
 
+// The same dump for one architecture only (sm = 90 takes the sm_90 and sm_90a cubins), made
+// fast: the cubins are extracted (cuobjdump -xelf) and their functions disassembled by nvdisasm
+// in chunks on every CPU thread, the output re-shaped like cuobjdump's ("arch = sm_90a",
+// "Function : <mangled>") so that parse_cuobjdump_sass reads it. Falls back to
+// run_cuobjdump_sass when nvdisasm is missing or a step fails.
+bool disassemble_arch(const std::string& binary, int sm, std::string* text, std::string* error);
+
+// The functions of a cubin's symbol table (ELF64 STT_FUNC with code): index, name, code bytes.
+struct CubinFunction {
+  unsigned index;
+  std::string name;
+  unsigned long long size;
+};
+std::vector<CubinFunction> cubin_functions(const std::string& cubin_path);
+
 // One kernel ("Function : ...") of one embedded cubin.
 struct KernelSass {
   std::string arch;       // sm_90a, from the cubin section's "arch = sm_90a" line

@@ -465,36 +465,28 @@ Num ieee_add(const Num& x, const Num& y, const Dest& d) {
   return round_exact(S, L, d, Round::rn);
 }
 
-// The input NaN that NanRule::propagate passes through (quieted), or 0 when none.
-uint64_t propagated_nan(const PathParams& p, const uint64_t* a, const uint64_t* b, int from, int to, int k,
-                        uint64_t c_bits, Fmt c_fmt) {
-  auto quiet_nan = [](Fmt f, uint64_t v) -> uint64_t {
-    const Num n = decode_float(f, v, true, Tf32Input::truncate);
-    if (n.kind != Num::nan) return 0;
-    const Spec s = spec_of(f);
-    return v | (uint64_t(1) << (s.frac_bits - 1 + (f == Fmt::tf32 ? 13 : 0)));  // the quiet bit
-  };
-  // Measured on sm_90 DMMA (489 NaN results, 2 not explained): the last NaN of b in k order;
-  // else c's NaN; else a NaN the arithmetic makes (0 * inf, or infinities of both signs) is
-  // nan_bits; else the first NaN of a.
+// f's NaN `v` quieted, or 0 when v is no NaN.
+uint64_t quiet_nan(Fmt f, uint64_t v) {
+  const Num n = decode_float(f, v, true, Tf32Input::truncate);
+  if (n.kind != Num::nan) return 0;
+  const Spec s = spec_of(f);
+  return v | (uint64_t(1) << (s.frac_bits - 1 + (f == Fmt::tf32 ? 13 : 0)));  // the quiet bit
+}
+
+// NanRule::propagate: the NaN a block's addition passes on when it makes a NaN, given the
+// accumulator's NaN (0 when the accumulator is no NaN). Measured on sm_90 DMMA, one product per
+// step in k order (an FMA): a NaN of b wins, then the accumulator's, then a NaN of a; a NaN the
+// arithmetic makes (0 * inf, inf - inf, an overflow to inf meeting the opposite inf) is
+// `generated`. Later steps keep the accumulator's NaN unless b has one.
+uint64_t block_nan(const PathParams& p, const uint64_t* a, const uint64_t* b, const int* src, int n, uint64_t acc_nan,
+                   uint64_t generated) {
   uint64_t w = 0;
-  for (int i = from; i < to && i < k; ++i)
-    if (uint64_t q = quiet_nan(p.b, b[i])) w = q;
-  if (!w) w = quiet_nan(c_fmt, c_bits);
+  for (int j = 0; j < n; ++j)
+    if (uint64_t q = quiet_nan(p.b, b[src[j]])) w = q;
   if (w) return w;
-  bool pos_inf = false, neg_inf = false, invalid = false;
-  for (int i = from; i < to && i < k; ++i) {
-    const Num x = decode_float(p.a, a[i], true, p.tf32_input), y = decode_float(p.b, b[i], true, p.tf32_input);
-    if (x.kind == Num::nan || y.kind == Num::nan) continue;
-    const bool inf = x.kind == Num::inf || y.kind == Num::inf, zero = x.kind == Num::zero || y.kind == Num::zero;
-    if (inf && zero) invalid = true;
-    else if (inf) (x.neg != y.neg ? neg_inf : pos_inf) = true;
-  }
-  const Num cn = decode_float(c_fmt, c_bits, true, p.tf32_input);
-  if (cn.kind == Num::inf) (cn.neg ? neg_inf : pos_inf) = true;
-  if (invalid || (pos_inf && neg_inf)) return 0;  // generated: nan_bits
-  for (int i = from; i < to && i < k && !w; ++i) w = quiet_nan(p.a, a[i]);
-  return w;
+  if (acc_nan) return acc_nan;
+  for (int j = 0; j < n && !w; ++j) w = quiet_nan(p.a, a[src[j]]);
+  return w ? w : generated;
 }
 
 }  // namespace
@@ -514,19 +506,24 @@ uint64_t dot(const PathParams& p, const uint64_t* a, const uint64_t* b, int k, u
   Fmt c_fmt = p.c;
   int i = 0;
   std::vector<Num> prods;
+  std::vector<int> srcs;
+  const bool propagate = p.nan_rule == NanRule::propagate;
   do {  // one instruction
     const int first = i;
     const Num c_in = decode_c(p, c_fmt, c_bits);
+    uint64_t acc_nan = propagate ? quiet_nan(c_fmt, c_bits) : 0;  // the NaN the accumulator carries
     int slot = 0;  // position inside this instruction
     Num acc = p.c_after_ieee ? Num{} : c_in;
     for (int done = 0; done < p.instr_k; done += p.block) {
       prods.clear();
+      srcs.clear();
       for (int j = 0; j < p.block && done + j < p.instr_k; ++j, ++i, ++slot) {
         const int src = p.k_order.empty() ? i : first + p.k_order[slot];
         if (src >= k) {
           prods.push_back(Num{});  // padding: +0 * +0
           continue;
         }
+        srcs.push_back(src);
         const Num x = decode_float(p.a, a[src], p.in_subnormals, p.tf32_input);
         const Num y = decode_float(p.b, b[src], p.in_subnormals, p.tf32_input);
         Num pr = product(x, y);
@@ -534,14 +531,18 @@ uint64_t dot(const PathParams& p, const uint64_t* a, const uint64_t* b, int k, u
         prods.push_back(pr);
       }
       const Num sp = special_result(prods, acc);
+      if (propagate && sp.kind == Num::nan)
+        acc_nan = block_nan(p, a, b, srcs.data(), int(srcs.size()), acc.kind == Num::nan ? acc_nan : 0,
+                            p.nan_bits ? p.nan_bits : default_nan(p.d));
       acc = sp.kind != Num::finite ? sp : block.run(prods, acc, block_dest, block_mode);
     }
+    // c after the products: one IEEE addition, in the output format (HADD2 / FADD after the
+    // rounding) or, with c_add_in_acc, in the accumulator's before it (FADD, then F2FP).
+    if (p.c_after_ieee && p.c_add_in_acc) acc = ieee_add(acc, c_in, acc_dest);
     if (!p.chain_in_output) acc = round_num(acc, out_dest, p.out_round);
-    if (p.c_after_ieee) acc = ieee_add(acc, c_in, out_dest);
+    if (p.c_after_ieee && !p.c_add_in_acc) acc = ieee_add(acc, c_in, out_dest);
     if (acc.kind == Num::zero && p.zero_result_positive) acc.neg = false;
-    uint64_t nan_bits = p.nan_bits;
-    if (acc.kind == Num::nan && p.nan_rule == NanRule::propagate)
-      if (uint64_t w = propagated_nan(p, a, b, first, first + p.instr_k, k, c_bits, c_fmt)) nan_bits = w;
+    const uint64_t nan_bits = propagate && acc_nan ? acc_nan : p.nan_bits;
     c_bits = encode(p.d, acc, nan_bits);
     c_fmt = p.d;  // the next instruction takes this D as its C
   } while (i < k);

@@ -48,9 +48,10 @@ enum class CMode : uint8_t {
 
 enum class NanRule : uint8_t {
   canonical,       // every NaN result is nan_bits (or the default canonical NaN)
-  propagate,       // an input NaN passes through, quieted: the last NaN of b in k order, else
-                   // c's, else (when the arithmetic makes a NaN: inf - inf, 0 * inf) nan_bits,
-                   // else the first NaN of a -- what DMMA does on sm_90 (measured)
+  propagate,       // an input NaN passes through, quieted, as FMAs in k order pass it on: at
+                   // each step a NaN of b wins, then the accumulator's, then a NaN of a; a NaN
+                   // the arithmetic makes (0 * inf, inf - inf) is nan_bits and is kept like an
+                   // input one -- what DMMA does on sm_90 (measured)
 };
 
 enum class Tf32Input : uint8_t {
@@ -100,6 +101,8 @@ struct PathParams {
                                   // chains): the products are summed from +0 by the datapath
                                   // above, then c is added once per instruction by an IEEE
                                   // addition in the output format, round to nearest (FADD/HADD2)
+  bool c_add_in_acc = false;      // with c_after_ieee: c is added in the accumulator's format
+                                  // (FADD in fp32), before the rounding into an f16 output
   bool positive_zero = true;      // an exact zero sum is +0 (MATLAB); false: IEEE sign rules
   bool zero_result_positive = false;  // a nonzero sum that rounds to zero in the output is +0,
                                       // whatever its sign (H100 fp16 outputs, measured)
