@@ -34,7 +34,6 @@ struct PathRow {
   PathRow& nan_rule(NanRule r) { p.nan_rule = r; return *this; }
   PathRow& c_after_ieee(bool v) { p.c_after_ieee = v; return *this; }
   PathRow& zero_result_positive(bool v) { p.zero_result_positive = v; return *this; }
-  PathRow& c_add_in_acc(bool v) { p.c_add_in_acc = v; return *this; }
   PathRow& k_order(std::vector<int> v) { p.k_order = std::move(v); return *this; }
   PathRow& ffma_chain() {  // products by sequential fp32 FMAs, round to nearest (emulation)
     p.acc = Fmt::f32; p.acc_frac_bits = 23; p.block = 1; p.exact_alignment = true;

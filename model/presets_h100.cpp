@@ -38,14 +38,16 @@ std::vector<PathRow> h100_rows() {
       // +0, then FADD with C).
       row(InClass::f16,  Fmt::f32).only(Family::mma_sync).shape(8, 8, 4).ffma_chain().c_after_ieee(true)
           .src(meas + "emulated: fp32 FMA chain in k order from +0, round to nearest; then c + that, one FADD"),
-      // mma.sync m8n8k4 f16 -> f16 is emulated too (SASS: HADD2.F32, FFMA, F2FP.F16.F32.PACK): an fp32
-      // FMA chain from +0 with product 2 last, FADD with c in fp32, then one rounding to f16;
-      // results that round to zero keep their sign. Of the chain orders, {0,1},3,2 / {0,3},1,2 /
-      // {1,3},0,2 all fit the 4,001 measured cases checked; k order 0,1,2,3 misses one.
-      row(InClass::f16,  Fmt::f16).only(Family::mma_sync).shape(8, 8, 4).ffma_chain().k_order({0, 1, 3, 2})
-          .c_after_ieee(true).c_add_in_acc(true)
-          .src(meas + "emulated m8n8k4: fp32 FMA chain from +0 (k order 0,1,3,2; round to nearest), FADD c in "
-                      "fp32, then one rounding to f16 (nearest); results that round to zero keep their sign"),
+      // mma.sync m8n8k4 f16 -> f16 is emulated too (SASS: HADD2.F32, FFMA, F2FP.F16.F32.PACK): fp32
+      // partial sums of the product pairs (0,1) and (2,3), each rounded to nearest, added to c in
+      // k order, (c + (p0 + p1)) + (p2 + p3), each addition rounded to nearest; then one rounding to
+      // f16; results that round to zero keep their sign. Of the 105 orders of these five fp32
+      // additions, this is the only one that fits the 3,224 finite cases measured (of 2 x 2,000
+      // samples and two cases of 100,000-case runs that earlier models missed).
+      row(InClass::f16,  Fmt::f16).only(Family::mma_sync).shape(8, 8, 4).ffma_chain().block(2)
+          .c_mode(CMode::after_rounded_products)
+          .src(meas + "emulated m8n8k4: (c + (p0 + p1)) + (p2 + p3) in fp32, each addition rounded to nearest, "
+                      "then one rounding to f16 (nearest); results that round to zero keep their sign"),
       // mma.sync e4m3/e5m2 is emulated on sm_90 (SASS: F2FP.F16.E4M3.UNPACK_B, two chained
       // HMMA.16816 from zero, then FADD / HADD2 with C).
       row(InClass::fp8,  Fmt::f32).only(Family::mma_sync).block(16).extra_bits(2).k_order(fp8_pairs).c_after_ieee(true)

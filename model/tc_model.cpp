@@ -341,6 +341,17 @@ struct Block {
       sum += align(ca, L2, p.align_round);
       return round_exact(sum, L2, dest, mode);
     }
+    if (p.c_mode == CMode::after_rounded_products && c_live && !terms.empty()) {
+      fused_sum(terms, &S, &L, &E);
+      const Num part = round_exact(S, L, dest, mode);  // an exact zero sum leaves c as it is
+      std::vector<Num> two = {c};
+      if (part.kind == Num::finite) two.push_back(part);
+      int lsb = c.lsb;
+      for (const Num& t : two) lsb = std::min(lsb, t.lsb);
+      BigInt sum;
+      for (const Num& t : two) sum += align(t, lsb, Round::rz);  // exact: shifts left only
+      return round_exact(sum, lsb, dest, mode);
+    }
     if (c_live) terms.insert(terms.begin(), anchored(c));
     if (p.normalise_each_add) {
       chained_sum(terms, &S, &L);
@@ -536,11 +547,8 @@ uint64_t dot(const PathParams& p, const uint64_t* a, const uint64_t* b, int k, u
                             p.nan_bits ? p.nan_bits : default_nan(p.d));
       acc = sp.kind != Num::finite ? sp : block.run(prods, acc, block_dest, block_mode);
     }
-    // c after the products: one IEEE addition, in the output format (HADD2 / FADD after the
-    // rounding) or, with c_add_in_acc, in the accumulator's before it (FADD, then F2FP).
-    if (p.c_after_ieee && p.c_add_in_acc) acc = ieee_add(acc, c_in, acc_dest);
     if (!p.chain_in_output) acc = round_num(acc, out_dest, p.out_round);
-    if (p.c_after_ieee && !p.c_add_in_acc) acc = ieee_add(acc, c_in, out_dest);
+    if (p.c_after_ieee) acc = ieee_add(acc, c_in, out_dest);
     if (acc.kind == Num::zero && p.zero_result_positive) acc.neg = false;
     const uint64_t nan_bits = propagate && acc_nan ? acc_nan : p.nan_bits;
     c_bits = encode(p.d, acc, nan_bits);

@@ -44,6 +44,9 @@ enum class CMode : uint8_t {
   in_block,        // c (or the previous block's result) is one more addend of the block's adder
   after_products,  // the block's products are summed first (kept unnormalised), then c is
                    // added in a second, two-term aligned addition (MATLAB `late_partial_sum`)
+  after_rounded_products,  // the block's products are summed and rounded into the accumulator
+                   // format (an FFMA pair from 0), then added to c with a second rounding
+                   // (emulated m8n8k4 f16: (c + (p0 + p1)) + (p2 + p3))
 };
 
 enum class NanRule : uint8_t {
@@ -101,8 +104,6 @@ struct PathParams {
                                   // chains): the products are summed from +0 by the datapath
                                   // above, then c is added once per instruction by an IEEE
                                   // addition in the output format, round to nearest (FADD/HADD2)
-  bool c_add_in_acc = false;      // with c_after_ieee: c is added in the accumulator's format
-                                  // (FADD in fp32), before the rounding into an f16 output
   bool positive_zero = true;      // an exact zero sum is +0 (MATLAB); false: IEEE sign rules
   bool zero_result_positive = false;  // a nonzero sum that rounds to zero in the output is +0,
                                       // whatever its sign (H100 fp16 outputs, measured)
