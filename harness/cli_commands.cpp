@@ -56,9 +56,7 @@ void inspect_sass(const DeviceInfo& dev, RunOptions* opt, std::string* status) {
   for (const auto& b : registry()) atoms.push_back(b.info);
   auto kernels = parse_cuobjdump_sass(text);
   for (const auto& s : summarize_sass(kernels, atoms)) {
-    std::string digits;
-    for (char c : s.arch) if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
-    if (digits != std::to_string(dev.sm)) continue;
+    if (arch_number(s.arch) != dev.sm) continue;
     opt->sass[s.atom] = AtomSassInfo{s.opcodes, s.native};
   }
   opt->sass_inspected = !opt->sass.empty();

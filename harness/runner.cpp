@@ -7,7 +7,7 @@
 #include <chrono>
 #include <cstring>
 #include <map>
-#include <optional>
+#include <memory>
 #include <regex>
 #include <stdexcept>
 
@@ -357,18 +357,17 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
                    "otherwise ptxas hoists its loop-invariant work)";
     PointRunner runner(bench, stream, opaque, &buffers, &sum.phase_seconds["gpu_launches"]);
     double* verify_s = &sum.phase_seconds["cpu_verification"];
-    double* operands_s = &sum.phase_seconds["cpu_operands"];
     const int wpu = runner.warps_per_unit();
     const long max_steps = odd(std::max(cfg.latency_steps.back(), cfg.throughput_steps));
     const Geometry one{1, 1, 1};
 
     // The timed operands first: their CPU reference is prepared in the background while the
     // exact-data checks and the latency chains run on the GPU.
-    std::optional<BenchOperands> ops_holder;
-    {
-      ChargeSeconds t{operands_s};
-      ops_holder.emplace(bench, cfg.data, opt.seed, max_steps);
-    }
+    auto make_operands_timed = [&](DataMode mode, uint64_t seed) {
+      ChargeSeconds t{&sum.phase_seconds["cpu_operands"]};
+      return std::make_unique<BenchOperands>(bench, mode, seed, max_steps);
+    };
+    const auto ops_holder = make_operands_timed(cfg.data, opt.seed);
     BenchOperands& ops = *ops_holder;
     if (!model_preset.empty() && !is_sparse(a)) {
       try {
@@ -382,11 +381,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     // 1. Bit-exact verification of every ILP variant we will time, on exact-data operands.
     std::map<int, Verdict> exact_ok;
     {
-      std::optional<BenchOperands> ex_holder;
-      {
-        ChargeSeconds t{operands_s};
-        ex_holder.emplace(bench, DataMode::exact, opt.seed ^ 0x5a5a, max_steps);
-      }
+      const auto ex_holder = make_operands_timed(DataMode::exact, opt.seed ^ 0x5a5a);
       const BenchOperands& ex = *ex_holder;
       std::vector<int> ilps = cfg.ilp;
       ilps.push_back(1);

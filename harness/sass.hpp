@@ -23,6 +23,9 @@ bool run_cuobjdump_sass(const std::string& binary, std::string* text, std::strin
 // run_cuobjdump_sass when nvdisasm is missing or a step fails.
 bool disassemble_arch(const std::string& binary, int sm, std::string* text, std::string* error);
 
+// The number of an architecture name: "sm_90a" -> 90; -1 when it has no digits.
+int arch_number(const std::string& arch);
+
 // The functions of a cubin's symbol table (ELF64 STT_FUNC with code): index, name, code bytes.
 struct CubinFunction {
   unsigned index;

@@ -32,13 +32,6 @@ std::string cubin_arch(const std::string& file) {
   return arch.rfind("sm_", 0) == 0 ? arch : "";
 }
 
-int arch_number(const std::string& arch) {
-  std::string digits;
-  for (char c : arch)
-    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
-  return digits.empty() ? -1 : std::stoi(digits);
-}
-
 // nvdisasm's listing re-shaped like cuobjdump's: each function's "//---- .text.<name> ----"
 // banner becomes "Function : <name>", the instruction lines stay as they are.
 std::string as_cuobjdump(const std::string& listing, const std::string& arch) {
@@ -59,6 +52,13 @@ std::string as_cuobjdump(const std::string& listing, const std::string& arch) {
 }
 
 }  // namespace
+
+int arch_number(const std::string& arch) {
+  std::string digits;
+  for (char c : arch)
+    if (std::isdigit(static_cast<unsigned char>(c))) digits += c;
+  return digits.empty() ? -1 : std::stoi(digits);
+}
 
 std::vector<CubinFunction> cubin_functions(const std::string& cubin_path) {
   const std::string elf = read_binary(cubin_path);
