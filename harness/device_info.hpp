@@ -31,7 +31,9 @@ enum ExitCode : int {
   kExitUsage = 2,
   kExitConfig = 3,
   kExitNoGpu = 4,
-  kExitInvalidResults = 5,   // the sweep finished but some results failed verification/plausibility
+  kExitInvalidResults = 5,   // finished, but results failed verification/plausibility (or hardware != model)
+  kExitTimedOut = 6,         // the watchdog stopped a benchmark that did not finish; earlier rows kept
+  kExitExists = 7,           // the output already holds results and neither --force nor a new folder was asked
   kExitInterrupted = 130,
 };
 
