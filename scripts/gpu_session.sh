@@ -2,7 +2,7 @@
 # One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS, run the
 # sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
 # tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
-#   STEPS="build tests sass default numerics build_alln hopper full report" scripts/gpu_session.sh
+#   STEPS="build tests sass default numerics build_alln hopper full sanitize report" scripts/gpu_session.sh
 # NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
 # builds a wgmma-only tcbench with every N (8..256) into build-alln, which the hopper sweep uses.
 # Everything under results/ and sass/ (PACK: other paths) comes back in $OUT as
@@ -15,6 +15,14 @@ mkdir -p "$OUT"
 log() { echo "== $(date -u +%H:%M:%S) $*"; }
 has() { [[ " $STEPS " == *" $1 "* ]]; }
 export PATH="$PATH:/usr/local/cuda/bin"
+
+# Libraries the GPU machine's image may lack (it has no network): Debian packages carried in
+# .deps/ (`apt-get download libre2-dev libre2-9` here) are unpacked when CMake could not find them.
+if ! pkg-config --exists re2 2>/dev/null && ls .deps/*.deb >/dev/null 2>&1; then
+  log "unpacking carried packages: $(ls .deps/*.deb | xargs -n1 basename | tr '\n' ' ')"
+  for f in .deps/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
 
 if has build; then
   log "configure + build"
@@ -58,6 +66,18 @@ if has hopper; then
   echo "run hopper rc=$?"; tail -2 "$OUT/run_hopper.log"
 fi
 has full && sweep full --config configs/full.yaml --out "$res/full"
+if has sanitize; then
+  # compute-sanitizer over a reduced sweep that covers every family and operand source
+  # (configs/sanitize.yaml); each tool's log is kept whole in results/<gpu>/sanitize/.
+  mkdir -p "$res/sanitize"
+  for tool in memcheck racecheck synccheck; do
+    log "sanitize $tool"
+    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 99 --print-limit 100 \
+      ./build/tcbench run --no-progress --config configs/sanitize.yaml \
+      --out "/tmp/sanitize-$tool" >"$res/sanitize/$tool.log" 2>&1
+    echo "sanitize $tool rc=$?"; tail -3 "$res/sanitize/$tool.log"
+  done
+fi
 if has numerics; then
   log "numerics"
   timeout 540 ./build/tcbench numerics ${NUMERICS_ARGS:-} >"$OUT/numerics.log" 2>&1; echo "numerics rc=$?"
