@@ -3,11 +3,12 @@
 
 DENSE and SPARSE below are the declaration of the instructions (PTX ISA 9.7.15.5.2
 "wgmma.mma_async", 9.7.15.6 "wgmma.mma_async.sp", and the matrix-shape table); everything else
-is derived from them. Run from the repository root (no arguments, no dependencies):
+is derived from them. No dependencies; runs from any folder:
 
-    python3 scripts/gen_wgmma.py            # writes ptx/wgmma_atoms.hpp
-    python3 scripts/gen_wgmma.py --check    # exits 1 if the header is stale (for CI)
+    python3 scripts/gen_wgmma.py            # rewrites ptx/wgmma_atoms.hpp if its content changed
+    python3 scripts/gen_wgmma.py --check    # exits 1 if the header is out of date (tests run this)
 """
+import argparse
 import os
 import sys
 
@@ -343,15 +344,37 @@ def render():
     return "\n".join(lines)
 
 
-def main():
+def parse_args(argv, default_path):
+    parser = argparse.ArgumentParser(
+        description="Generate ptx/wgmma_atoms.hpp (the Hopper wgmma atoms) from this script's "
+                    "instruction tables. Without --check, the file is written only when its content "
+                    "changes.")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the file differs from what the tables generate")
+    parser.add_argument("--output", default=default_path, metavar="FILE",
+                        help="the header to write or check (default: %(default)s)")
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    path = os.path.join(root, "ptx", "wgmma_atoms.hpp")
+    args = parse_args(argv, os.path.join(root, "ptx", "wgmma_atoms.hpp"))
+    path = args.output
     text = render()
-    if "--check" in sys.argv[1:]:
+    try:
         with open(path) as f:
-            if f.read() != text:
-                print(f"{path} is stale: rerun scripts/gen_wgmma.py", file=sys.stderr)
-                return 1
+            current = f.read()
+    except FileNotFoundError:
+        current = None
+    if args.check:
+        if current != text:
+            why = "does not exist" if current is None else "is out of date"
+            print(f"{path} {why}: run python3 scripts/gen_wgmma.py", file=sys.stderr)
+            return 1
+        print(f"{path} is up to date")
+        return 0
+    if current == text:
+        print(f"{path} unchanged (already up to date)")
         return 0
     with open(path, "w") as f:
         f.write(text)
