@@ -202,6 +202,9 @@ __device__ __forceinline__ void steps8(typename Atom::DRegs (&acc)[ILP], const A
   }
 }
 
+// Steps per loop iteration of IssueMode::wait_each (the completion-latency chain).
+constexpr int kWaitEachUnroll = 32;
+
 template <class Atom, int Swizzle, int ILP>
 __device__ __forceinline__ void wgmma_chain_body(const ChainLaunch& p) {
   static_assert(ILP == 1 || (ILP == 2 && Atom::has_chain8x2), "ILP 1, or 2 where the atom has chain8x2");
@@ -252,6 +255,24 @@ __device__ __forceinline__ void wgmma_chain_body(const ChainLaunch& p) {
     for (; s + 8 <= steps; s += 8) {  // 8 steps per asm statement, B and -B alternating
       wgmma::fence();
       steps8<Atom, ILP>(acc, a, desc_b, desc_bneg);
+    }
+  } else {
+    // Completion latency: 32 steps unrolled, so that from one wait_group to the next wgmma only
+    // the fence (WARPGROUP.ARRIVE) stands: the descriptor choice is compile-time and the loop
+    // control (counter, compare, branch, descriptor rebuild: ~30 instructions) is paid once per
+    // 32 steps, not per step. docs/methodology.md shows the SASS stretch and what is left.
+#pragma unroll 1
+    for (; s + kWaitEachUnroll <= steps; s += kWaitEachUnroll) {
+#pragma unroll
+      for (int j = 0; j < kWaitEachUnroll; ++j) {
+#pragma unroll
+        for (int i = 0; i < ILP; ++i) {
+          wgmma::fence();
+          step1<Atom>(acc[i], a, (j & 1) ? desc_bneg : desc_b);
+          wgmma::commit_group();
+          wgmma::wait_group<0>();
+        }
+      }
     }
   }
 #pragma unroll 1
