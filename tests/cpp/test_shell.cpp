@@ -1,0 +1,121 @@
+// harness/shell: where external tools are found. scripts/setup.sh installs cuobjdump and
+// nvdisasm from NVIDIA's PyPI wheels (site-packages/nvidia/cu13/bin) on machines whose CUDA
+// toolkit lacks them; tcbench must find them there without PATH changes.
+#include "harness/shell.hpp"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+namespace tcb {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A scratch folder removed at the end of the test.
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "tcb_shell_test_XXXXXX").string();
+    path = ::mkdtemp(tmpl.data()) ? fs::path(tmpl) : fs::path();
+  }
+  ~TempDir() {
+    std::error_code ec;
+    if (!path.empty()) fs::remove_all(path, ec);
+  }
+};
+
+// Sets an environment variable for the scope of a test.
+struct ScopedEnv {
+  std::string name, old;
+  bool had;
+  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
+    const char* v = std::getenv(n.c_str());
+    had = v != nullptr;
+    if (had) old = v;
+    ::setenv(n.c_str(), value.c_str(), 1);
+  }
+  ~ScopedEnv() {
+    if (had) ::setenv(name.c_str(), old.c_str(), 1);
+    else ::unsetenv(name.c_str());
+  }
+};
+
+void write_script(const fs::path& p, const std::string& body, bool executable = true) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p) << "#!/bin/sh\n" << body << "\n";
+  ::chmod(p.c_str(), executable ? 0755 : 0644);
+}
+
+// A machine like the one setup.sh leaves behind: a python3 (a stand-in on PATH) whose `nvidia`
+// package holds wheel folders with a bin/ each, and no CUDA toolkit copy of the tool.
+struct WheelMachine {
+  TempDir tmp;
+  fs::path site = tmp.path / "site-packages" / "nvidia";
+  ScopedEnv path{"PATH", (tmp.path / "bin").string() + ":/usr/bin:/bin"};
+  ScopedEnv cuda{"CUDA_HOME", (tmp.path / "no-cuda").string()};
+  WheelMachine() {
+    // Answers `python3 -c <script>` as the real one does when the wheels are installed.
+    write_script(tmp.path / "bin" / "python3", "echo '" + site.string() + "'");
+    fs::create_directories(site);
+  }
+  fs::path wheel_tool(const std::string& wheel, const std::string& name, bool executable = true) {
+    const fs::path p = site / wheel / "bin" / name;
+    write_script(p, "exit 0", executable);
+    return p;
+  }
+};
+
+TEST(ToolLookup, FindsAToolInAnNvidiaWheelBinFolder) {
+  WheelMachine m;
+  const fs::path tool = m.wheel_tool("cu13", "tcb-fake-cuobjdump");
+  EXPECT_EQ(locate_tool("tcb-fake-cuobjdump"), tool.string());
+}
+
+TEST(ToolLookup, TakesTheFirstWheelFolderInNameOrderAndSkipsNonExecutables) {
+  WheelMachine m;
+  m.wheel_tool("cu12", "tcb-fake-nvdisasm", /*executable=*/false);
+  const fs::path tool = m.wheel_tool("cu13", "tcb-fake-nvdisasm");
+  m.wheel_tool("cuda_nvdisasm", "tcb-fake-nvdisasm");
+  EXPECT_EQ(locate_tool("tcb-fake-nvdisasm"), tool.string());
+}
+
+TEST(ToolLookup, PathAndCudaHomeComeBeforeTheWheels) {
+  WheelMachine m;
+  m.wheel_tool("cu13", "tcb-fake-tool");
+  const fs::path cuda_tool = m.tmp.path / "no-cuda" / "bin" / "tcb-fake-tool";
+  write_script(cuda_tool, "exit 0");
+  EXPECT_EQ(locate_tool("tcb-fake-tool"), cuda_tool.string());
+  const fs::path path_tool = m.tmp.path / "bin" / "tcb-fake-tool";
+  write_script(path_tool, "exit 0");
+  EXPECT_EQ(locate_tool("tcb-fake-tool"), path_tool.string());
+}
+
+TEST(ToolLookup, NothingFoundWhenPythonHasNoNvidiaPackage) {
+  WheelMachine m;
+  m.wheel_tool("cu13", "tcb-fake-tool");
+  write_script(m.tmp.path / "bin" / "python3", "echo 'ModuleNotFoundError' >&2; exit 1");
+  EXPECT_EQ(locate_tool("tcb-fake-tool"), "");
+  EXPECT_EQ(locate_tool("tcb-no-such-tool-xyz"), "");
+  EXPECT_EQ(locate_tool(""), "");
+}
+
+TEST(ToolLookup, APathIsTakenAsGiven) {
+  WheelMachine m;
+  const fs::path tool = m.wheel_tool("cu13", "tcb-fake-tool");
+  EXPECT_EQ(locate_tool(tool.string()), tool.string());
+  EXPECT_EQ(locate_tool((m.tmp.path / "missing" / "tcb-fake-tool").string()), "");
+}
+
+TEST(ToolLookup, TheNotFoundTextNamesEveryPlace) {
+  const std::string places = kToolSearchPlaces;
+  for (const char* place : {"PATH", "$CUDA_HOME/bin", "/usr/local/cuda/bin", "nvidia", "pip install"})
+    EXPECT_NE(places.find(place), std::string::npos) << place;
+}
+
+}  // namespace
+}  // namespace tcb
