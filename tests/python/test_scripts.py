@@ -120,6 +120,25 @@ def test_setup_names_what_no_package_provides(tmp_path):
     assert "still missing" in result.stderr.split("language:CUDA: the CUDA toolkit")[-2]
 
 
+# ---- scripts/test.sh ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("pytest_status, expected", [(0, 0), (1, 1), (5, 1)])
+def test_test_sh_fails_when_pytest_collects_nothing(tmp_path, pytest_status, expected):
+    """cmake and ctest are stand-ins that succeed; python3 -m pytest exits with pytest_status."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    scripts = {"cmake": "exit 0", "ctest": "exit 0",
+               "python3": f'[ "$1 $2" = "-m pytest" ] && exit {pytest_status}\nexec "{sys.executable}" "$@"'}
+    for name, body in scripts.items():
+        (bin_dir / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / name).chmod(0o755)
+    env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}")
+    result = subprocess.run(["bash", str(REPO / "scripts" / "test.sh")], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == expected, result.stdout + result.stderr
+    assert ("pytest collected no tests" in result.stderr) == (pytest_status == 5), result.stderr
+
+
 # ---- scripts/gen_wgmma.py -------------------------------------------------------------------
 
 def gen_wgmma(*args: str) -> subprocess.CompletedProcess:
