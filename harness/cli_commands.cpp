@@ -3,15 +3,20 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "harness/config.hpp"
 #include "harness/device_info.hpp"
+#include "harness/gzip_file.hpp"
 #include "harness/nvml.hpp"
+#include "harness/output_dir.hpp"
 #include "harness/provenance.hpp"
 #include "harness/registry.hpp"
 #include "harness/runner.hpp"
@@ -47,21 +52,43 @@ bool no_gpu(const std::string& error) {
   return true;
 }
 
-// SASS facts for the device's architecture: disassemble this binary with cuobjdump.
-void inspect_sass(const DeviceInfo& dev, RunOptions* opt, std::string* status) {
-  std::string text, err;
-  if (find_tool("cuobjdump").empty()) { *status = "cuobjdump not found"; return; }
-  if (!disassemble_arch(self_binary(), dev.sm, &text, &err)) { *status = "cuobjdump failed: " + err; return; }
+// SASS facts for the device's architecture, from this binary. False with the real reason when
+// the inspection failed: the caller refuses to run then, unless --no-sass was given.
+bool inspect_sass(const DeviceInfo& dev, RunOptions* opt, std::string* status) {
   std::vector<AtomInfo> atoms;
   for (const auto& b : registry()) atoms.push_back(b.info);
-  auto kernels = parse_cuobjdump_sass(text);
-  for (const auto& s : summarize_sass(kernels, atoms)) {
-    if (arch_number(s.arch) != dev.sm) continue;
-    opt->sass[s.atom] = AtomSassInfo{s.opcodes, s.native};
-  }
-  opt->sass_inspected = !opt->sass.empty();
-  *status = opt->sass_inspected ? fmt::format("{} atoms inspected", opt->sass.size())
-                                : "no SASS for this architecture in the binary";
+  std::vector<AtomSass> found;
+  if (!inspect_binary_sass(self_binary(), dev.sm, atoms, &found, status)) return false;
+  for (const auto& s : found) opt->sass[s.atom] = AtomSassInfo{s.opcodes, s.native};
+  opt->sass_inspected = true;
+  *status = fmt::format("{} atoms inspected", opt->sass.size());
+  return true;
+}
+
+// What --no-sass means for the measurement; in run.json and (shortened) in every row's note.
+constexpr const char* kNoSassChoice =
+    "not inspected (--no-sass): every kernel was given operands varied per step and chain, as an emulated "
+    "instruction needs (the conservative choice: the compiler cannot hoist work out of the loop; a native "
+    "instruction may then issue a little slower); native and sass_opcodes are unknown";
+
+// The families this build registered (a reduced build has fewer), test families included.
+std::vector<std::string> built_families() {
+  std::vector<std::string> out;
+  for (const auto* reg : {&registry(), &test_registry()})
+    for (const auto& b : *reg)
+      if (std::find(out.begin(), out.end(), benchmark_family(b)) == out.end()) out.push_back(benchmark_family(b));
+  return out;
+}
+
+std::string describe_selection(const SweepConfig& c, const std::string& filter) {
+  std::string s = fmt::format("config {} (families: {}", c.source.empty() ? c.name : c.source, join(c.families, ", "));
+  std::vector<std::string> include = c.include;
+  if (!filter.empty() && !include.empty() && include.back() == filter) include.pop_back();
+  if (!include.empty()) s += "; include: " + join(include, ", ");
+  if (!c.exclude.empty()) s += "; exclude: " + join(c.exclude, ", ");
+  s += ")";
+  if (!filter.empty()) s += " with --filter '" + filter + "'";
+  return s;
 }
 
 nlohmann::json config_json(const SweepConfig& c) {
@@ -130,7 +157,12 @@ int cmd_info(const CommandLine& cl) {
 
 int cmd_sass(const CommandLine& cl) {
   std::string binary = cl.binary.empty() ? self_binary() : cl.binary;
-  std::string out = cl.out_dir.empty() ? std::string(TCB_SOURCE_DIR) + "/sass" : cl.out_dir;
+  const std::string out = cl.out_dir.empty() ? "sass" : cl.out_dir;  // under the working folder
+  const std::string refusal = output_refusal(out, kSassOutput, cl.force);
+  if (!refusal.empty()) {
+    fmt::print(stderr, "tcbench sass: {}\n", refusal);
+    return kExitExists;
+  }
   if (find_tool("cuobjdump").empty()) {
     fmt::print(stderr, "tcbench sass: cuobjdump not found (CUDA toolkit, or the nvidia-cuda-cuobjdump wheel)\n");
     return kExitFailure;
@@ -144,12 +176,136 @@ int cmd_sass(const CommandLine& cl) {
   for (const auto& b : registry()) atoms.push_back(b.info);
   auto kernels = parse_cuobjdump_sass(text);
   auto summary = summarize_sass(kernels, atoms);
-  write_sass_dir(out, kernels, summary);
+  StagedOutput stage(out, kSassOutput, utc_stamp());
+  write_sass_dir(stage.dir(), kernels, summary);
+  stage.commit();  // whole <arch>/ folders replaced: no file of a removed atom stays
+  write_sass_readme(stage.target());
   for (const auto& s : summary)
     fmt::print("{:<8} {:<40} {:<8} {}\n", s.arch, s.atom, s.native ? "native" : "EMULATED", join(s.opcodes, ";"));
-  fmt::print("wrote {} ({} kernels)\n", out, kernels.size());
+  fmt::print("wrote {} ({} kernels)\n", stage.target(), kernels.size());
   return kExitOk;
 }
+
+namespace {
+
+nlohmann::json clocks_json(const RunSummary& sum) {
+  nlohmann::json j = {{"method", "in-kernel delta clock64 / delta globaltimer, median over blocks and kept "
+                                 "latency and throughput samples"},
+                      {"samples", sum.sm_clock_samples}};
+  j["sm_clock_mhz_measured_median"] = sum.sm_clock_samples > 0 ? nlohmann::json(sum.sm_clock_mhz_median) : nullptr;
+  if (sum.sm_clock_samples == 0) j["note"] = "no timed sample was kept (nothing measured): no clock to report";
+  return j;
+}
+
+// One `tcbench run`: its options, the staging folder, and how it ends.
+class RunCommand {
+ public:
+  RunCommand(const CommandLine& cl, RunOptions opt, std::string target)
+      : cl_(cl), opt_(std::move(opt)), stage_(target, kRunOutput, utc_stamp()) {}
+
+  int execute(const std::string& sass_status, std::chrono::steady_clock::time_point command_start);
+
+ private:
+  // Writes run.json and benchmark.json.gz, then moves the outputs into the target (complete)
+  // or keeps them as the partial folder; returns the exit code.
+  int finish(const RunSummary& sum, const std::string& failure);
+
+  const CommandLine& cl_;
+  RunOptions opt_;
+  StagedOutput stage_;
+  nlohmann::json run_;
+  std::vector<ResultRow> rows_;
+  std::chrono::steady_clock::time_point command_start_;
+};
+
+int RunCommand::execute(const std::string& sass_status, std::chrono::steady_clock::time_point command_start) {
+  command_start_ = command_start;
+  const DeviceInfo& dev = opt_.device;
+  const GitState git = git_state();
+  CsvWriter csv(stage_.dir() + "/instructions.csv");
+  opt_.on_row = [&](const ResultRow& r) { csv.append(r); };
+  opt_.progress = !cl_.no_progress && isatty(STDERR_FILENO);
+  opt_.stop = &g_stop;
+  opt_.on_timeout = [&](const RunSummary& sum) {
+    // The kernel still holds the GPU: no destructor may run (cudaFree would wait for it), and
+    // no exception may leave here (the runner's handler would synchronise with the device).
+    int code = kExitTimedOut;
+    try {
+      code = finish(sum, "");
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "tcbench: watchdog: could not write the outputs: {}\n", e.what());
+    }
+    std::fflush(nullptr);
+    std::_Exit(code);
+  };
+  std::signal(SIGINT, on_sigint);
+  std::signal(SIGTERM, on_sigint);
+
+  run_ = {{"schema_version", 1},
+          {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
+          {"status", "running"},
+          {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
+          {"command", join(cl_.argv, " ")},
+          {"config", config_json(opt_.config)},
+          {"date_utc", utc_now_iso8601()},
+          {"host", hostname()},
+          {"device", dev.to_json()},
+          {"nvml_at_start", nvml_snapshot()},
+          {"sass", sass_status},
+          {"watchdog", {{"timeout_seconds_per_benchmark", opt_.timeout_seconds}}},
+          {"output", {{"target", stage_.target()}}}};
+  write_json_atomic(stage_.dir() + "/run.json", run_);  // the sweep begins now
+
+  RunSummary sum;
+  std::string failure;
+  try {
+    sum = run_sweep(opt_, &rows_);
+  } catch (const std::exception& e) {
+    failure = e.what();  // keep what was measured, then report
+  }
+  return finish(sum, failure);
+}
+
+int RunCommand::finish(const RunSummary& sum, const std::string& failure) {
+  const std::string reason = !failure.empty() ? "failed" : sum.timed_out ? "timed_out" : sum.interrupted ? "interrupted" : "";
+  run_["status"] = reason.empty() ? "complete" : "partial";
+  if (!reason.empty()) run_["partial_reason"] = reason;
+  if (!failure.empty()) run_["error"] = failure;
+  if (sum.timed_out) run_["error"] = sum.timeout_note;
+  run_["date_utc_end"] = utc_now_iso8601();
+  run_["wall_seconds"] = sum.wall_seconds;
+  if (!sum.timed_out) run_["nvml_at_end"] = nvml_snapshot();  // NVML is safe, but keep the hang path minimal
+  run_["clocks"] = clocks_json(sum);
+  run_["family_seconds"] = sum.family_seconds;
+  run_["phase_seconds"] = sum.phase_seconds;
+  run_["command_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start_).count();
+  run_["summary"] = {{"benchmarks", sum.benchmarks}, {"skipped", sum.skipped}, {"rows", sum.rows},
+                     {"invalid_rows", sum.invalid}, {"discarded_samples", sum.discarded_samples}};
+  run_["files"] = {"run.json", "instructions.csv", "benchmark.json.gz"};
+  write_json_atomic(stage_.dir() + "/run.json", run_);
+  const nlohmann::json ctx = {{"tcbench_git_sha", run_["git"]["sha"]}, {"device", opt_.device.name},
+                              {"sm", opt_.device.sm}, {"executable", self_binary()}};
+  write_gzip_file(stage_.dir() + "/benchmark.json.gz", gbench_json(ctx, rows_).dump(2) + "\n");
+
+  const std::string counts = fmt::format("{} rows ({} benchmarks, {} skipped, {} invalid) in {:.1f} s", rows_.size(),
+                                         sum.benchmarks, sum.skipped, sum.invalid, sum.wall_seconds);
+  if (reason.empty()) {
+    stage_.commit();
+    fmt::print("{} -> {}\n", counts, stage_.target());
+    return sum.invalid ? kExitInvalidResults : kExitOk;
+  }
+  const std::string partial = stage_.keep_partial();
+  fmt::print("{} -> {} (partial: {})\n", counts, partial, reason);
+  fmt::print(stderr, "tcbench: {}; the rows measured so far are kept in {}, marked partial; {}\n",
+             !failure.empty() ? "sweep stopped by an error: " + failure
+             : sum.timed_out  ? "watchdog: " + sum.timeout_note
+                              : std::string("interrupted"),
+             partial,
+             fs::exists(stage_.target()) ? stage_.target() + " was left as it was" : "nothing was written to " + stage_.target());
+  return !failure.empty() ? kExitFailure : sum.timed_out ? kExitTimedOut : kExitInterrupted;
+}
+
+}  // namespace
 
 int cmd_run(const CommandLine& cl) {
   const auto command_start = std::chrono::steady_clock::now();  // the whole command: SASS inspection too
@@ -162,82 +318,42 @@ int cmd_run(const CommandLine& cl) {
     return kExitConfig;
   }
   if (!cl.filter.empty()) opt.config.include.push_back(cl.filter);
+  if (!cl.run_families.empty()) opt.config.families = cl.run_families;
   if (!cl.data.empty() && !parse_data_mode(cl.data, &opt.config.data)) {
     fmt::print(stderr, "tcbench: --data must be random, exact or zeros (got '{}')\n", cl.data);
     return kExitUsage;
   }
+  opt.timeout_seconds = cl.timeout_seconds;
+  // Before the GPU is touched: an empty selection, or an explicit folder holding a run.
+  if (select_benchmarks(opt.config).empty()) {
+    fmt::print(stderr, "tcbench run: {} selects no benchmark of this build (built families: {}); nothing to run\n",
+               describe_selection(opt.config, cl.filter), join(built_families(), ", "));
+    return kExitUsage;
+  }
+  if (!cl.out_dir.empty()) {
+    const std::string refusal = output_refusal(cl.out_dir, kRunOutput, cl.force);
+    if (!refusal.empty()) {
+      fmt::print(stderr, "tcbench run: {}\n", refusal);
+      return kExitExists;
+    }
+  }
   std::string err;
   if (!query_device(cl.device, &opt.device, &err)) return no_gpu(err), kExitNoGpu;
   const DeviceInfo& dev = opt.device;
-
-  const std::string out = cl.out_dir.empty() ? "results/" + dev.slug() : cl.out_dir;
-  fs::create_directories(out);
-  std::string sass_status;
-  inspect_sass(dev, &opt, &sass_status);
-
-  GitState git = git_state();
-  nlohmann::json run = {
-      {"schema_version", 1},
-      {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
-      {"status", "running"},
-      {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
-      {"command", join(cl.argv, " ")},
-      {"config", config_json(opt.config)},
-      {"date_utc", utc_now_iso8601()},
-      {"host", hostname()},
-      {"device", dev.to_json()},
-      {"nvml_at_start", nvml_snapshot()},
-      {"sass", sass_status}};
-  write_json_atomic(out + "/run.json", run);
-
-  const std::string csv_path = out + "/instructions.csv";
-  CsvWriter csv(csv_path + ".partial");
-  opt.on_row = [&](const ResultRow& r) { csv.append(r); };
-  opt.progress = !cl.no_progress && isatty(STDERR_FILENO);
-  opt.stop = &g_stop;
-  std::signal(SIGINT, on_sigint);
-  std::signal(SIGTERM, on_sigint);
-
-  std::vector<ResultRow> rows;
-  RunSummary sum;
-  std::string failure;
-  try {
-    sum = run_sweep(opt, &rows);
-  } catch (const std::exception& e) {
-    failure = e.what();  // keep what was measured, then report
-  }
-  fs::rename(csv_path + ".partial", csv_path);
-
-  run["status"] = !failure.empty() ? "failed" : sum.interrupted ? "interrupted" : "complete";
-  if (!failure.empty()) run["error"] = failure;
-  run["date_utc_end"] = utc_now_iso8601();
-  run["wall_seconds"] = sum.wall_seconds;
-  run["nvml_at_end"] = nvml_snapshot();
-  run["clocks"] = {{"sm_clock_mhz_measured_median", sum.sm_clock_mhz_median},
-                   {"method", "in-kernel delta clock64 / delta globaltimer, median over blocks and samples"}};
-  run["family_seconds"] = sum.family_seconds;
-  run["phase_seconds"] = sum.phase_seconds;
-  run["command_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start).count();
-  run["summary"] = {{"benchmarks", sum.benchmarks}, {"skipped", sum.skipped}, {"rows", sum.rows},
-                    {"invalid_rows", sum.invalid}, {"discarded_samples", sum.discarded_samples}};
-  run["files"] = {"instructions.csv", "benchmark.json"};
-  write_json_atomic(out + "/run.json", run);
-
-  nlohmann::json ctx = {{"tcbench_git_sha", git.sha}, {"device", dev.name}, {"sm", dev.sm},
-                        {"executable", self_binary()}};
-  write_json_atomic(out + "/benchmark.json", gbench_json(ctx, rows));
-
-  fmt::print("{} rows ({} benchmarks, {} skipped, {} invalid) in {:.1f} s -> {}\n", rows.size(), sum.benchmarks,
-             sum.skipped, sum.invalid, sum.wall_seconds, out);
-  if (!failure.empty()) {
-    fmt::print(stderr, "tcbench: sweep stopped by an error: {}\n", failure);
+  // Default: a new folder per run, never one that exists (results/<gpu>/ itself is only written
+  // when asked for with --out, and then only with --force if it holds a run).
+  const std::string target = cl.out_dir.empty() ? new_run_folder("results/" + dev.slug() + "/runs", utc_stamp())
+                                                 : cl.out_dir;
+  std::string sass_status = kNoSassChoice;
+  opt.sass_status = "--no-sass";
+  if (!cl.no_sass && !inspect_sass(dev, &opt, &sass_status)) {
+    fmt::print(stderr, "tcbench run: SASS inspection failed: {}\n(it decides which kernels need operands the compiler "
+                       "cannot hoist; install the CUDA toolkit's cuobjdump, or pass --no-sass to measure every kernel "
+                       "with such operands: docs/results_safety.md)\n", sass_status);
     return kExitFailure;
   }
-  if (sum.interrupted) {
-    fmt::print(stderr, "tcbench: interrupted; the rows measured so far are kept in {}\n", csv_path);
-    return kExitInterrupted;
-  }
-  return sum.invalid ? kExitInvalidResults : kExitOk;
+  RunCommand run(cl, std::move(opt), target);
+  return run.execute(sass_status, command_start);
 }
 
 }  // namespace tcb

@@ -2,6 +2,7 @@
 #pragma once
 #include <string>
 #include <vector>
+#include "harness/watchdog.hpp"
 
 namespace tcb {
 
@@ -10,6 +11,11 @@ struct CommandLine {
   int device = 0;
   std::string filter, family, config_path, out_dir, data, binary;
   bool no_progress = false;
+  // tcbench run / sass: results safety (docs/results_safety.md)
+  bool force = false;                     // replace the results an existing --out folder holds
+  bool no_sass = false;                   // run without SASS inspection (conservative operands)
+  double timeout_seconds = kDefaultBenchmarkTimeoutSeconds;  // watchdog per benchmark; 0: none
+  std::vector<std::string> run_families;  // tcbench run --family (overrides the config's)
   // tcbench model
   std::string model_preset, model_instr, model_in, model_out;
   int model_k = 0;

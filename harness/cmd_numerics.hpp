@@ -2,17 +2,20 @@
 #pragma once
 #include <string>
 #include <vector>
+#include "harness/watchdog.hpp"
 
 namespace tcb {
 
 struct NumericsOptions {
   std::vector<std::string> argv;
   int device = 0;
-  std::string out_dir;        // default results/<gpu-slug>
+  std::string out_dir;        // default: a new results/<gpu-slug>/runs/<UTC stamp>/
+  bool force = false;         // replace the numerics results out_dir holds
   std::string filter;         // regex on atom name or PTX
   int cases = 100000;         // random validation cases per path
   int sample = 2000;          // of which this many are written with the hardware's bits
   unsigned long long seed = 0x6e756d65726963ULL;
+  double timeout_seconds = kDefaultBenchmarkTimeoutSeconds;  // watchdog per path; 0: none
 };
 
 int cmd_numerics(const NumericsOptions&);

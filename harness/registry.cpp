@@ -7,4 +7,9 @@ std::vector<Benchmark>& registry() {
   return benchmarks;
 }
 
+std::vector<Benchmark>& test_registry() {
+  static std::vector<Benchmark> benchmarks;
+  return benchmarks;
+}
+
 }  // namespace tcb

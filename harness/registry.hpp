@@ -78,11 +78,26 @@ struct Benchmark {
   std::vector<int> ilps;                                   // compiled ILP variants
   cudaError_t (*launch)(const ChainLaunch&, cudaStream_t);  // picks the kernel for launch.ilp
   const void* (*kernel)(int ilp);                          // for cudaFuncGetAttributes
+  // Test-only benchmarks (e.g. "selftest", which never finishes) name their own family; real
+  // ones leave this empty and take their atom's.
+  const char* test_family = nullptr;
 };
+
+// The family a benchmark is selected and reported under: "mma.sync", ..., or a test family.
+inline std::string benchmark_family(const Benchmark& b) {
+  return b.test_family ? b.test_family : family_name(b.info.family);
+}
 
 std::vector<Benchmark>& registry();
 struct Registrar {
   explicit Registrar(const Benchmark& b) { registry().push_back(b); }
+};
+
+// Test-only benchmarks, kept apart so that nothing iterating registry() (info, sass, numerics,
+// the default families, `list`) ever meets them; only a sweep naming their family runs them.
+std::vector<Benchmark>& test_registry();
+struct TestRegistrar {
+  explicit TestRegistrar(const Benchmark& b) { test_registry().push_back(b); }
 };
 
 }  // namespace tcb

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -15,6 +17,7 @@
 #include "harness/device_buffer.hpp"
 #include "harness/nvml.hpp"
 #include "harness/peaks.hpp"
+#include "harness/watchdog.hpp"
 #include "model/presets.hpp"
 #include "microbench/chain_compare.hpp"
 
@@ -45,7 +48,7 @@ std::string metric_name(const Benchmark& b, const char* metric) {
 ResultRow base_row(const Benchmark& b, const DeviceInfo& dev, const RunOptions& opt) {
   const AtomInfo& a = b.info;
   ResultRow r;
-  r.family = family_name(a.family);
+  r.family = benchmark_family(b);
   r.ptx = a.ptx;
   r.atom = a.name;
   r.m = a.m; r.n = a.n; r.k = a.k;
@@ -83,9 +86,11 @@ struct LaunchBuffers {
 class PointRunner {
  public:
   // gpu_seconds: where the wall time of launches and output downloads is added up.
-  PointRunner(const Benchmark& bench, cudaStream_t stream, bool opaque, LaunchBuffers* buffers, double* gpu_seconds)
-      : bench_(bench), stream_(stream), opaque_(opaque), gpu_seconds_(gpu_seconds), out_(buffers->out),
-        timing_(buffers->timing), compare_(buffers->compare) {}
+  // watchdog: waits for the stream against the benchmark's deadline (no blocking synchronisation).
+  PointRunner(const Benchmark& bench, cudaStream_t stream, bool opaque, LaunchBuffers* buffers, double* gpu_seconds,
+              const Watchdog& watchdog)
+      : bench_(bench), stream_(stream), opaque_(opaque), gpu_seconds_(gpu_seconds), watchdog_(watchdog),
+        out_(buffers->out), timing_(buffers->timing), compare_(buffers->compare) {}
 
   int warps_per_unit() const { return bench_.threads_per_unit / 32; }
 
@@ -111,7 +116,7 @@ class PointRunner {
       p.timing = static_cast<unsigned long long*>(timing_.get()) + i * words;
       check(bench_.launch(p, stream_), "kernel launch");
     }
-    check(cudaStreamSynchronize(stream_), "kernel execution");
+    watchdog_.wait(stream_, "kernel execution");
     const auto records = timing_.download_as<unsigned long long>(steps.size() * words);
     std::vector<LaunchSample> samples(steps.size());
     for (size_t i = 0; i < steps.size(); ++i) summarise_timing(g, ilp, steps[i], &records[i * words], &samples[i]);
@@ -133,7 +138,7 @@ class PointRunner {
     compare_.reserve(2 * sizeof(unsigned long long));
     auto* res = static_cast<unsigned long long*>(compare_.get());
     check(kern::count_chain_mismatches(out_.get(), ops.chain_bytes(), chains, res, stream_), "chain compare");
-    check(cudaStreamSynchronize(stream_), "chain compare");
+    watchdog_.wait(stream_, "chain compare");
     Output o;
     o.chain0 = out_.download(ops.chain_bytes());
     const auto r = compare_.download_as<unsigned long long>(2);
@@ -182,6 +187,7 @@ class PointRunner {
   cudaStream_t stream_;
   bool opaque_;
   double* gpu_seconds_;
+  const Watchdog& watchdog_;
   DeviceBuffer &out_, &timing_, &compare_;
 };
 
@@ -291,13 +297,23 @@ std::vector<const Benchmark*> select_benchmarks(const SweepConfig& cfg) {
   for (const auto& s : cfg.include) inc.emplace_back(s);
   for (const auto& s : cfg.exclude) exc.emplace_back(s);
   std::vector<const Benchmark*> out;
-  for (const auto& b : registry()) {
-    if (std::find(cfg.families.begin(), cfg.families.end(), family_name(b.info.family)) == cfg.families.end()) continue;
-    if (!inc.empty() && !matches_any(inc, b)) continue;
-    if (matches_any(exc, b)) continue;
-    out.push_back(&b);
-  }
+  for (const auto* reg : {&registry(), &test_registry()})
+    for (const auto& b : *reg) {
+      if (std::find(cfg.families.begin(), cfg.families.end(), benchmark_family(b)) == cfg.families.end()) continue;
+      if (!inc.empty() && !matches_any(inc, b)) continue;
+      if (matches_any(exc, b)) continue;
+      out.push_back(&b);
+    }
   return out;
+}
+
+std::string plausibility_problem(const std::vector<double>& samples, double peak) {
+  for (double v : samples)
+    if (!std::isfinite(v)) return fmt::format("a sample is not finite ({}): rejected", v);
+  if (peak <= 0 || samples.empty()) return "";
+  const double median = summarize(samples).median;
+  if (median > peak) return fmt::format("above the architectural peak ({:.0f} > {:.0f} ops/clk/SM): rejected", median, peak);
+  return "";
 }
 
 RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
@@ -321,20 +337,43 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
   LaunchBuffers buffers;
   const std::string model_preset = model::preset_for_sm(dev.sm);  // "" for GPUs without one
   std::vector<double> all_clocks;
+  auto close_summary = [&] {
+    sum.sm_clock_mhz_median = summarize(all_clocks).median;
+    sum.sm_clock_samples = int(all_clocks.size());
+    sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  };
   int index = 0;
   for (const Benchmark* bp : benches) {
     if (stopped()) { sum.interrupted = true; break; }
     const Benchmark& bench = *bp;
     const AtomInfo& a = bench.info;
-    ChargeSeconds family_time{&sum.family_seconds[family_name(a.family)]};
+    ChargeSeconds family_time{&sum.family_seconds[benchmark_family(bench)]};
     const bool is_wgmma = a.family == Family::wgmma;
     ++index;
     ++sum.benchmarks;
     ResultRow base = base_row(bench, dev, opt);
-    if (!opt.sass_inspected) base.note = "SASS not inspected (cuobjdump not found): native unknown";
+    if (!opt.sass_inspected)
+      base.note = fmt::format("SASS not inspected ({}): native unknown",
+                              opt.sass_status.empty() ? "no inspection asked" : opt.sass_status);
+    else if (!opt.sass.count(a.name))
+      base.note = "no SASS of this atom in the inspected binary: native unknown";
     auto say = [&](const std::string& what) {
       if (opt.progress) fmt::print(stderr, "{} {}\n", progress_prefix(index, int(benches.size()), bench), what);
     };
+    // A kernel that outlives the deadline cannot be stopped or waited for: record it, hand the
+    // summary to on_timeout (which writes the outputs and ends the process), never return.
+    const Watchdog watchdog{Deadline::after(opt.timeout_seconds), [&](const std::string& what) {
+      ResultRow r = base;
+      r.metric = "timed_out";
+      r.note = fmt::format("watchdog: {} did not finish within {:g} s (timeout); the sweep stopped here", what,
+                           opt.timeout_seconds);
+      emit(r);
+      say("TIMED OUT: " + r.note);
+      sum.timed_out = true;
+      sum.timeout_note = fmt::format("{}: {}", a.name, r.note);
+      close_summary();
+      if (opt.on_timeout) opt.on_timeout(sum);
+    }};
 
     std::string why = unsupported_reason(bench, dev);
     if (!why.empty()) {
@@ -355,7 +394,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
       base.note += std::string(base.note.empty() ? "" : "; ") +
                    "operands varied per step and chain (not a native tensor-core instruction here: "
                    "otherwise ptxas hoists its loop-invariant work)";
-    PointRunner runner(bench, stream, opaque, &buffers, &sum.phase_seconds["gpu_launches"]);
+    PointRunner runner(bench, stream, opaque, &buffers, &sum.phase_seconds["gpu_launches"], watchdog);
     double* verify_s = &sum.phase_seconds["cpu_verification"];
     const int wpu = runner.warps_per_unit();
     const long max_steps = odd(std::max(cfg.latency_steps.back(), cfg.throughput_steps));
@@ -413,7 +452,9 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         notes.push_back(fmt::format("{} elements bit-exact with the {} CPU model", timed.model_elements, model_preset));
       if (k.values.empty()) notes.push_back("every sample was throttled");
       if (!extra.empty()) notes.push_back(extra);
-      r.valid = r.verified && !k.values.empty() && !implausible;
+      const std::string not_finite = plausibility_problem(k.values, 0);  // every metric, whatever its peak
+      if (!not_finite.empty() && extra.find(not_finite) == std::string::npos) notes.push_back(not_finite);
+      r.valid = r.verified && !k.values.empty() && !implausible && not_finite.empty();
       r.value = r.valid ? r.stats.median : 0;
       r.note.clear();
       for (auto& n : notes) r.note += (r.note.empty() ? "" : "; ") + n;
@@ -439,6 +480,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
       mark_throttled(&diff, throttled_before || nvml_throttled_now());
       Verdict timed = verify_launch(ops, t2, runner.output(ops, one, 1), verify_s);
       Kept k = keep_unthrottled(diff, cfg.clock_tolerance, [](const LaunchSample& s) { return s.cycles; }, dev.sm_count);
+      all_clocks.insert(all_clocks.end(), k.clocks.begin(), k.clocks.end());  // a latency-only sweep has a clock too
       ResultRow r = base;
       r.metric = metric_name(bench, metric);
       r.unit = "cycles";
@@ -487,13 +529,12 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         Kept k = keep_unthrottled(samples, cfg.clock_tolerance, [](const LaunchSample& s) { return s.rate; },
                                   dev.sm_count);
         bool even = std::all_of(samples.begin(), samples.end(), [](const LaunchSample& s) { return s.even_placement; });
-        Summary st = summarize(k.values);
         std::string extra;
         bool implausible = false;
         if (bench.work == Work::mma && peak <= 0) {
           extra = fmt::format("no datasheet peak known for sm_{}: plausibility unchecked", dev.sm);
-        } else if (peak > 0 && st.samples && st.median > peak) {
-          extra = fmt::format("above the architectural peak ({:.0f} > {:.0f} ops/clk/SM): rejected", st.median, peak);
+        } else if (const std::string over = plausibility_problem(k.values, peak); !over.empty()) {
+          extra = over;
           implausible = true;
         }
         if (!even) extra += std::string(extra.empty() ? "" : "; ") + "blocks not evenly placed on SMs";
@@ -547,8 +588,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     if (stopped()) sum.interrupted = true;
   }
   cudaStreamDestroy(stream);
-  sum.sm_clock_mhz_median = summarize(all_clocks).median;
-  sum.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+  close_summary();
   return sum;
 }
 

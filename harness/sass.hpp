@@ -75,10 +75,21 @@ struct AtomSass {
 // listed twice (several benchmarks sharing one instruction) appears once.
 std::vector<AtomSass> summarize_sass(const std::vector<KernelSass>& kernels, const std::vector<AtomInfo>& atoms);
 
-// Writes <out_dir>/<arch>/<atom>.sass (every kernel of that atom, each after its demangled
-// name), <out_dir>/<arch>/opcodes.csv and <out_dir>/README.md. Throws std::runtime_error
-// (or std::filesystem::filesystem_error) when a file cannot be written.
+// The SASS facts of one architecture of `binary`: for each atom that exists on `sm`, its
+// tensor-core opcodes and whether one is native. Returns false with the real reason in *why
+// (cuobjdump missing, its own error message, no code for this architecture in the binary).
+bool inspect_binary_sass(const std::string& binary, int sm, const std::vector<AtomInfo>& atoms,
+                         std::vector<AtomSass>* found, std::string* why);
+
+// Writes <out_dir>/<arch>/<atom>.sass.gz (gzip: every kernel of that atom, each after its
+// demangled name), <out_dir>/<arch>/opcodes.csv and <out_dir>/README.md. Throws
+// std::runtime_error (or std::filesystem::filesystem_error) when a file cannot be written.
+// `tcbench sass` writes into a staging folder and swaps whole <arch>/ folders into place.
 void write_sass_dir(const std::string& out_dir, const std::vector<KernelSass>& kernels,
                     const std::vector<AtomSass>& summary);
+
+// (Re)writes <dir>/README.md, listing the <arch>/ folders <dir> holds (after a swap, those of
+// earlier dumps for other architectures too).
+void write_sass_readme(const std::string& dir);
 
 }  // namespace tcb
