@@ -9,7 +9,9 @@ import pandas as pd
 from .acceptance import acceptance_check
 from .families import family_atoms
 from .load import Results, merge_results
-from .markdown import fmt, format_duration, missing, native_cell, source_line, table, tflops_at_clock
+from .markdown import (fmt, format_duration, missing, native_cell, problems_block, source_line, table,
+                       tflops_at_clock)
+from .output import check_file_target, write_text_atomic
 from .report_sections import acceptance_verdict_line
 from .summary import atom_summary, best_per_type, sort_by_type
 from .wgmma import HEADLINE_N, best_at_n, n_sweep, wgmma_atoms
@@ -119,7 +121,7 @@ def headline_markdown(results) -> str:
     check = acceptance_check(summary)
     if len(check):
         body += [acceptance_verdict_line(check), ""]
-    lines = body + ["  \n".join(provenance_lines(merged))]
+    lines = problems_block(merged.problems) + body + ["  \n".join(provenance_lines(merged))]
     return "\n".join(lines) + "\n"
 
 
@@ -132,8 +134,17 @@ def replace_between_markers(text: str, new_body: str, begin: str = HEADLINE_BEGI
 
 
 def update_readme(readme_path, results) -> str:
+    """Replaces the headline between the markers of `readme_path` (by rename: the file is whole
+    before and after); ValueError naming the file when it lacks the markers."""
     p = Path(readme_path)
+    if not p.exists():
+        raise FileNotFoundError(f"{p}: not found (the file whose headline markers to update)")
+    check_file_target(p)
     text = p.read_text(encoding="utf-8")
     body = headline_markdown(results)
-    p.write_text(replace_between_markers(text, body), encoding="utf-8")
+    try:
+        new_text = replace_between_markers(text, body)
+    except ValueError as e:
+        raise ValueError(f"{p}: {e}") from None
+    write_text_atomic(p, new_text)
     return body

@@ -1,6 +1,15 @@
-"""Loading one results folder: results/<gpu-slug>/{instructions.csv, run.json}."""
+"""Loading one results folder: results/<gpu-slug>/{instructions.csv[.gz], run.json}.
+
+Nothing here hides an incomplete run: a CSV whose last line is cut, rows with the wrong number
+of fields, a run.json that is missing, empty, not "complete" or records an error each become a
+`problem` (a sentence naming the file) that the report shows at its top and that makes the
+command exit non-zero. A file that cannot be read at all raises ValueError naming the file
+(for JSON, with line and column)."""
 from __future__ import annotations
 
+import csv
+import gzip
+import io
 import json
 import math
 from dataclasses import dataclass, field
@@ -24,6 +33,9 @@ METRICS = ("latency_cycles", "issue_interval_cycles", "ops_per_clk_sm", "actual_
 NOT_MEASURED = ("skipped",)
 # One measurement: merging folders keeps the first folder's row for each of these keys.
 POINT_KEY = ["family", "atom", "metric", "warps_per_sm", "ilp"]
+# The only run.json status whose numbers are a whole run ("running", "interrupted", "failed",
+# "partial", "timed_out", ... are not).
+COMPLETE_STATUS = "complete"
 
 
 def measured_mask(rows: pd.DataFrame) -> pd.Series:
@@ -64,6 +76,7 @@ class Results(RunJson):
     rows: pd.DataFrame                     # every row of instructions.csv, typed
     run: dict = field(default_factory=dict)  # run.json, {} when absent
     parts: list = field(default_factory=list)  # the folders merged into this one (merge_results)
+    problems: list = field(default_factory=list)  # why these numbers may not be a whole run (each names its file)
 
     @property
     def folders(self) -> list["Results"]:
@@ -122,8 +135,71 @@ def _to_bool(s: pd.Series) -> pd.Series:
     return s.astype(str).str.strip().str.lower().isin(("true", "1", "yes"))
 
 
-def read_instructions(csv_path: Path) -> pd.DataFrame:
-    df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
+# ---- files -----------------------------------------------------------------------------------
+
+def data_file(folder: Path, name: str) -> Path | None:
+    """folder/name, else folder/name.gz (committed results may be gzipped), else None."""
+    for p in (folder / name, folder / (name + ".gz")):
+        if p.is_file():
+            return p
+    return None
+
+
+def read_text(path: Path) -> str:
+    """A text file, gunzipped when it ends in .gz; ValueError naming the file when unreadable."""
+    try:
+        if path.name.endswith(".gz"):
+            with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+                return f.read()
+        with open(path, encoding="utf-8", newline="") as f:
+            return f.read()
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a directory, expected a file")
+    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError
+        raise ValueError(f"{path}: cannot read: {e.strerror or e}")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{path}: not UTF-8 text (byte {e.start})")
+
+
+def read_csv_rows(path: Path, problems: list) -> tuple[list, list]:
+    """(header, rows) of a CSV written row by row (harness/writers.cpp: every row ends in a line
+    feed). A last line without its line feed was cut by an interrupted write, and a row whose
+    field count differs from the header's is damaged: both are left out, each with a problem
+    naming the file and line. A file without a header line raises ValueError."""
+    text = read_text(path)
+    if not text.strip():
+        raise ValueError(f"{path}: empty file (no header line)")
+    lines = text.splitlines(keepends=True)
+    if not text.endswith(("\n", "\r")):
+        problems.append(f"{path}: line {len(lines)} is cut off (no line end): the file was truncated, "
+                        f"probably by an interrupted run; that row is left out")
+        text = "".join(lines[:-1])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+        rows, bad = [], []
+        for fields in reader:
+            if not fields:
+                continue
+            if len(fields) == len(header):
+                rows.append(fields)
+            else:
+                bad.append(reader.line_num)
+    except StopIteration:
+        raise ValueError(f"{path}: line 1 (the header) is cut off")
+    except csv.Error as e:
+        raise ValueError(f"{path}: line {reader.line_num}: not readable as CSV: {e}")
+    if bad:
+        shown = ", ".join(str(n) for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        problems.append(f"{path}: {len(bad)} row(s) with a number of fields other than the header's "
+                        f"{len(header)} (line {shown}): left out")
+    return header, rows
+
+
+def read_instructions(csv_path: Path, problems: list | None = None) -> pd.DataFrame:
+    problems = [] if problems is None else problems
+    header, rows = read_csv_rows(Path(csv_path), problems)
+    df = pd.DataFrame(rows, columns=header, dtype=str)
     missing = [c for c in CSV_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"{csv_path}: missing columns {', '.join(missing)}")
@@ -136,19 +212,52 @@ def read_instructions(csv_path: Path) -> pd.DataFrame:
     return df
 
 
+def read_run_json(path: Path, problems: list) -> dict:
+    """run.json (or numerics_run.json) as a dict. Missing, empty, not finished or recording an
+    error: a problem naming the file (the numbers are then not known to be a whole run). Not
+    JSON, or not a JSON object: ValueError naming the file, line and column."""
+    if not path.exists():
+        problems.append(f"{path} not found: nothing says which device, code and settings made these numbers, "
+                        f"nor whether the run finished")
+        return {}
+    text = read_text(path)
+    if not text.strip():
+        problems.append(f"{path} is empty: the run that wrote it did not finish writing it")
+        return {}
+    try:
+        run = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"{path}: line {e.lineno}, column {e.colno}: not valid JSON ({e.msg})")
+    if not isinstance(run, dict):
+        raise ValueError(f"{path}: expected a JSON object, found {type(run).__name__}")
+    status = run.get("status")
+    if status is None:
+        problems.append(f"{path} has no \"status\": whether the run finished is not recorded")
+    elif status != COMPLETE_STATUS:
+        problems.append(f"{path}: status is {json.dumps(status)}, not \"{COMPLETE_STATUS}\": the run did not "
+                        f"finish, so rows may be missing")
+    if run.get("error") not in (None, ""):
+        problems.append(f"{path} records an error: {run['error']}")
+    return run
+
+
 def load_results(results_dir) -> Results:
-    """Reads results/<slug>/instructions.csv (required) and run.json (optional)."""
+    """Reads results/<slug>/instructions.csv[.gz] (required) and run.json (expected)."""
     path = Path(results_dir)
-    csv_path = path / "instructions.csv"
-    if not csv_path.is_file():
-        raise FileNotFoundError(f"{csv_path} not found (run `tcbench run` first)")
-    run = {}
-    run_path = path / "run.json"
-    if run_path.is_file():
-        with open(run_path, encoding="utf-8") as f:
-            run = json.load(f)
-    rows = read_instructions(csv_path)
-    results = Results(path=path, rows=rows, run=run)
+    if not path.is_dir():
+        raise FileNotFoundError(f"{path}: no such results folder" if not path.exists() else
+                                f"{path}: not a folder (expected results/<gpu-slug>/)")
+    csv_path = data_file(path, "instructions.csv")
+    if csv_path is None:
+        raise FileNotFoundError(f"{path / 'instructions.csv'} not found (nor instructions.csv.gz; "
+                                f"run `tcbench run` first)")
+    problems: list = []
+    run = read_run_json(path / "run.json", problems)
+    rows = read_instructions(csv_path, problems)
+    partial = path / "instructions.csv.partial"
+    if partial.exists():
+        problems.append(f"{partial} exists: a run writing into this folder was cut off before it finished")
+    results = Results(path=path, rows=rows, run=run, problems=problems)
     rows["data"] = results.data_mode  # which operand data each row was timed on, kept through merges
     return results
 
@@ -168,7 +277,8 @@ def merge_results(parts: list[Results]) -> Results:
         kept.append(p.rows[~keys.isin(list(seen))] if seen else p.rows)
         seen.update(keys)
     rows = pd.concat(kept, ignore_index=True)
-    return Results(path=parts[0].path, rows=rows, run=parts[0].run, parts=list(parts))
+    problems = [q for p in parts for q in p.problems]
+    return Results(path=parts[0].path, rows=rows, run=parts[0].run, parts=list(parts), problems=problems)
 
 
 def load_many(results_dirs) -> Results:

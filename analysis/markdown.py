@@ -81,3 +81,13 @@ def wall_time_line(results: Results) -> str:
     """'Sweep wall time: 4.6 s (`results/x`); 12 min 3 s (`results/x/hopper`).' from each run.json."""
     parts = [f"{format_duration(r.wall_seconds)} (`{display_path(r.path)}`)" for r in results.folders]
     return "Sweep wall time: " + "; ".join(parts) + "."
+
+
+def problems_block(problems: list) -> list[str]:
+    """The warning at the top of a report whose numbers may not be a whole run; [] when none."""
+    if not problems:
+        return []
+    out = ["> **Warning: incomplete or untrusted data.** The numbers below may not be a whole, finished run; "
+           "do not quote them as one.", ">"]
+    out += ["> - " + str(p).replace("\n", " ") for p in problems]
+    return out + [""]

@@ -18,7 +18,6 @@ with the `tcbench model` command that replays it.
 from __future__ import annotations
 
 import gzip
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -27,8 +26,9 @@ from pathlib import Path
 import pandas as pd
 
 from .atoms import type_label, type_sort_key
-from .load import RunJson
-from .markdown import display_path, format_duration, table
+from .load import RunJson, data_file, read_csv_rows, read_run_json
+from .markdown import display_path, format_duration, problems_block, table
+from .output import OutputError, check_file_target, write_text_atomic
 
 CSV_NAME = "numerics.csv"
 RUN_NAME = "numerics_run.json"
@@ -104,6 +104,7 @@ class Numerics(RunJson):
     run_missing: bool = False
     filled_columns: list = field(default_factory=list)  # optional columns absent from the CSV
     samples: dict = field(default_factory=dict)          # atom -> cases in numerics_sample/
+    problems: list = field(default_factory=list)         # why the data may not be a whole run (each names its file)
 
     @property
     def slug(self) -> str:
@@ -128,14 +129,17 @@ def preset_for_gpu(name: str) -> str | None:
     return "t4" if re.search(r"(?<![a-z0-9])t4(?![0-9])", s) else None
 
 
-def read_numerics_csv(csv_path: Path) -> tuple[pd.DataFrame, list]:
+def read_numerics_csv(csv_path: Path, problems: list | None = None) -> tuple[pd.DataFrame, list]:
+    """numerics.csv[.gz] as strings, and the optional columns it lacks (filled with ""). A cut
+    last line or damaged rows are left out with a problem (see load.read_csv_rows)."""
+    problems = [] if problems is None else problems
     try:
-        df = pd.read_csv(csv_path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError:
-        raise ValueError(f"{csv_path}: empty file (no header line; expected columns {', '.join(NUMERICS_COLUMNS)})")
-    except pd.errors.ParserError as e:
-        raise ValueError(f"{csv_path}: not a readable CSV file: {e}")
-    df.columns = [str(c).strip() for c in df.columns]
+        header, rows = read_csv_rows(Path(csv_path), problems)
+    except ValueError as e:
+        if "empty file" in str(e):
+            raise ValueError(f"{e}; expected columns {', '.join(NUMERICS_COLUMNS)}") from None
+        raise
+    df = pd.DataFrame(rows, columns=header, dtype=str)
     missing = [c for c in REQUIRED_COLUMNS if c not in df.columns]
     if missing:
         raise ValueError(f"{csv_path}: missing column(s) {', '.join(missing)} "
@@ -195,28 +199,22 @@ def _count_cases(path: Path) -> int | None:
 
 
 def load_numerics(folder) -> Numerics:
-    """Reads folder/numerics.csv (required), numerics_run.json (optional) and counts the sample."""
+    """Reads folder/numerics.csv[.gz] (required), numerics_run.json (expected) and counts the sample."""
     path = Path(folder)
     if not path.is_dir():
-        raise FileNotFoundError(f"{path}: no such results folder")
-    csv_path = path / CSV_NAME
-    if not csv_path.is_file():
-        raise FileNotFoundError(f"{csv_path} not found (run `tcbench numerics` on the GPU first; it writes "
-                                f"{CSV_NAME}, {RUN_NAME} and {SAMPLE_DIR}/ into results/<gpu>/)")
-    rows, filled = read_numerics_csv(csv_path)
-    run, run_missing = {}, True
+        raise FileNotFoundError(f"{path}: no such results folder" if not path.exists() else
+                                f"{path}: not a folder (expected results/<gpu-slug>/)")
+    csv_path = data_file(path, CSV_NAME)
+    if csv_path is None:
+        raise FileNotFoundError(f"{path / CSV_NAME} not found (nor {CSV_NAME}.gz; run `tcbench numerics` on the "
+                                f"GPU first; it writes {CSV_NAME}, {RUN_NAME} and {SAMPLE_DIR}/ into results/<gpu>/)")
+    problems: list = []
     run_path = path / RUN_NAME
-    if run_path.is_file():
-        try:
-            with open(run_path, encoding="utf-8") as f:
-                run = json.load(f)
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{run_path}: not valid JSON ({e})")
-        if not isinstance(run, dict):
-            raise ValueError(f"{run_path}: expected a JSON object, found {type(run).__name__}")
-        run_missing = False
+    run = read_run_json(run_path, problems)
+    rows, filled = read_numerics_csv(csv_path, problems)
     samples = {atom: _count_cases(p) for atom, p in sample_files(path).items()}
-    return Numerics(path=path, rows=rows, run=run, run_missing=run_missing, filled_columns=filled, samples=samples)
+    return Numerics(path=path, rows=rows, run=run, run_missing=not run_path.exists(), filled_columns=filled,
+                    samples=samples, problems=problems)
 
 
 # ---- small helpers -----------------------------------------------------------------------------
@@ -483,7 +481,7 @@ def properties_section(n: Numerics) -> list[str]:
 
 def numerics_markdown(n: Numerics) -> str:
     title = n.device_name if n.device_name != "unknown" else n.slug
-    out = [f"# Tensor-core numerics: {title} (`{n.slug}`)", ""] + provenance_lines(n)
+    out = [f"# Tensor-core numerics: {title} (`{n.slug}`)", ""] + problems_block(n.problems) + provenance_lines(n)
     if n.filled_columns:
         out += [f"numerics.csv lacks the column(s) {', '.join(n.filled_columns)}; they are shown empty.", ""]
     unknown = sorted(set(n.rows["kind"]) - set(KINDS))
@@ -494,11 +492,17 @@ def numerics_markdown(n: Numerics) -> str:
 
 
 def write_numerics_report(results_dir, out=None) -> Path:
-    n = load_numerics(results_dir)
+    return write_numerics_markdown(load_numerics(results_dir), out)
+
+
+def write_numerics_markdown(n: Numerics, out=None) -> Path:
+    """Writes n's report to `out` (default <results>/numerics.md): the target is checked first,
+    then written by rename. A missing folder of `out` is created."""
     dest = Path(out) if out else n.path / REPORT_NAME
-    text = numerics_markdown(n)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_name(dest.name + ".partial")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(dest)
-    return dest
+    if not dest.parent.exists():
+        existing = next(a for a in dest.parent.parents if a.exists())
+        if not existing.is_dir():
+            raise OutputError(f"{existing}: is not a folder; cannot create {dest.parent} in it")
+        dest.parent.mkdir(parents=True)
+    check_file_target(dest)
+    return write_text_atomic(dest, numerics_markdown(n))

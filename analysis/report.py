@@ -1,6 +1,7 @@
 """report.md and plots/ for a results folder; re-exports the summary and headline helpers."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -9,8 +10,9 @@ from .atoms import type_slug
 from .headline import (HEADLINE_BEGIN, HEADLINE_END, headline_markdown, replace_between_markers,  # noqa: F401
                        update_readme)
 from .load import Results, load_many
-from .markdown import (fmt, native_cell, point, source_line, table, tflops_at_clock,  # noqa: F401
-                       wall_time_line)
+from .markdown import (fmt, native_cell, point, problems_block, source_line, table,  # noqa: F401
+                       tflops_at_clock, wall_time_line)
+from .output import check_file_target, check_plots_target, new_plots_folder, swap_in_plots, write_text_atomic
 from .plots import (plot_peak_overview, plot_throughput, plot_wgmma_n_sweep, throughput_plot_name,
                     wgmma_n_sweep_plot_name)
 from .report_sections import (acceptance_section, mma_sp_section, mma_sync_vs_wgmma_section, wgmma_sections,
@@ -78,7 +80,7 @@ def excluded_section(results: Results) -> list[str]:
 # ---- the report ------------------------------------------------------------------------------
 
 def _header(results: Results) -> list[str]:
-    out = [f"# tcbench results: {results.device_name} (`{results.slug}`)", ""]
+    out = [f"# tcbench results: {results.device_name} (`{results.slug}`)", ""] + problems_block(results.problems)
     out += [source_line(r) + ".  " for r in results.folders]
     cmd = results.run_get("command")
     if cmd != "unknown":
@@ -140,18 +142,33 @@ def write_n_sweep_plots(results: Results, summary: pd.DataFrame, plots_dir: Path
 
 def write_report(results_dir, *more_dirs) -> dict:
     """Writes plots/ and report.md into the first results folder (rows of `more_dirs` fill in what
-    it lacks, e.g. mma.sync rows for a wgmma-only sweep); returns what it wrote."""
+    it lacks, e.g. mma.sync rows for a wgmma-only sweep); returns what it wrote, and `problems`:
+    why the numbers may not be a whole run (also at the top of report.md).
+
+    All or nothing: both targets are checked before anything is written; the plots are drawn
+    into a new folder that replaces plots/ whole (no stale plot stays), then report.md is
+    replaced by rename."""
     results = load_many([results_dir, *more_dirs])
-    summary = atom_summary(results)
     plots_dir = results.path / "plots"
-    plot_files = write_throughput_plots(results, summary, plots_dir)
-    sweep_plots = write_n_sweep_plots(results, summary, plots_dir)
-    overview_atoms = measured_atoms(summary)
-    overview_atoms = overview_atoms[overview_atoms.apply(_gets_throughput_plot, axis=1)] if len(overview_atoms) \
-        else overview_atoms
-    overview = plot_peak_overview(overview_atoms, plots_dir / "peak_throughput.png",
-                                  f"{results.device_name}: best ops/clk/SM per atom")
     report = results.path / "report.md"
-    report.write_text(report_markdown(results, summary, plot_files, sweep_plots), encoding="utf-8")
-    return {"report": report, "overview": overview, "plots": [plots_dir / p for p in plot_files.values()],
-            "n_sweep_plots": [plots_dir / p for p in sweep_plots.values()]}
+    check_plots_target(plots_dir)
+    check_file_target(report)
+    summary = atom_summary(results)
+    new_dir = new_plots_folder(plots_dir)
+    try:
+        plot_files = write_throughput_plots(results, summary, new_dir)
+        sweep_plots = write_n_sweep_plots(results, summary, new_dir)
+        overview_atoms = measured_atoms(summary)
+        overview_atoms = overview_atoms[overview_atoms.apply(_gets_throughput_plot, axis=1)] \
+            if len(overview_atoms) else overview_atoms
+        plot_peak_overview(overview_atoms, new_dir / "peak_throughput.png",
+                           f"{results.device_name}: best ops/clk/SM per atom")
+        text = report_markdown(results, summary, plot_files, sweep_plots)
+        swap_in_plots(new_dir, plots_dir)
+    except BaseException:
+        shutil.rmtree(new_dir, ignore_errors=True)
+        raise
+    write_text_atomic(report, text)
+    return {"report": report, "overview": plots_dir / "peak_throughput.png",
+            "plots": [plots_dir / p for p in plot_files.values()],
+            "n_sweep_plots": [plots_dir / p for p in sweep_plots.values()], "problems": list(results.problems)}

@@ -22,11 +22,15 @@ SUMMARY_COLUMNS = [
 
 def saturation_point(ops_rows: pd.DataFrame, fraction: float = SATURATION_FRACTION):
     """(warps_per_sm, ilp) at which `fraction` of the best value is first reached: the fewest
-    warps, then the fewest ILP. None when there are no rows."""
+    warps, then the fewest ILP. None when there is no positive value (a fraction of a negative
+    or zero best is no saturation)."""
     if ops_rows.empty:
         return None
-    best = float(ops_rows["value"].max())
-    ok = ops_rows[ops_rows["value"] >= fraction * best * (1 - 1e-12)]
+    values = pd.to_numeric(ops_rows["value"], errors="coerce")
+    if not (values > 0).any():
+        return None
+    best = float(values.max())
+    ok = ops_rows[values >= fraction * best * (1 - 1e-12)]
     first = ok.sort_values(["warps_per_sm", "ilp"]).iloc[0]
     return int(first["warps_per_sm"]), int(first["ilp"])
 
@@ -86,7 +90,7 @@ def _throughput_fields(valid: pd.DataFrame, peak, sm_count) -> dict:
         clock = _finite_or_none(b["sm_clock_mhz"])
         rec.update(best_ops=float(b["value"]), best_warps=int(b["warps_per_sm"]), best_ilp=int(b["ilp"]),
                    clock_mhz=clock, pct_peak=100.0 * float(b["value"]) / peak if peak else None)
-        rec["sat_warps"], rec["sat_ilp"] = saturation_point(ops)
+        rec["sat_warps"], rec["sat_ilp"] = saturation_point(ops) or (None, None)
         at_best = tfl[(tfl["warps_per_sm"] == b["warps_per_sm"]) & (tfl["ilp"] == b["ilp"])]
         rec["tflops"] = float(at_best["value"].iloc[0]) if len(at_best) else \
             tflops_from_ops(float(b["value"]), sm_count, clock)

@@ -168,7 +168,8 @@ def write_folder(path: Path, rows: list[dict], wall_seconds=None, data="random",
         w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
         w.writeheader()
         w.writerows(rows)
-    run = {"device": {"name": "NVIDIA H100 80GB HBM3", "sm": 90, "sm_count": SMS}, "date_utc": date,
+    run = {"status": "complete", "device": {"name": "NVIDIA H100 80GB HBM3", "sm": 90, "sm_count": SMS},
+           "date_utc": date,
            "git": {"sha": sha, "dirty": False}, "command": "tcbench run", "config": {"data": data}}
     if wall_seconds is not None:
         run["wall_seconds"] = wall_seconds

@@ -73,7 +73,7 @@ def results_dir(tmp_path):
         w = csv.DictWriter(f, fieldnames=CSV_COLUMNS)
         w.writeheader()
         w.writerows(synthetic_rows())
-    run = {"device": {"name": "NVIDIA H100 80GB HBM3", "sm": 90, "sm_count": SMS},
+    run = {"status": "complete", "device": {"name": "NVIDIA H100 80GB HBM3", "sm": 90, "sm_count": SMS},
            "date_utc": "2025-01-02T03:04:05Z", "git": {"sha": "0123456789abcdef", "dirty": False},
            "command": "tcbench run"}
     (d / "run.json").write_text(json.dumps(run))
@@ -199,4 +199,7 @@ def test_replace_between_markers_keeps_surroundings():
 
 def test_missing_results_folder_is_an_error(tmp_path):
     p = run_cli("report", tmp_path / "nope")
-    assert p.returncode == 1 and "instructions.csv" in p.stderr
+    assert p.returncode == 1 and f"{tmp_path / 'nope'}: no such results folder" in p.stderr
+    (tmp_path / "empty").mkdir()
+    p = run_cli("report", tmp_path / "empty")
+    assert p.returncode == 1 and f"{tmp_path / 'empty' / 'instructions.csv'} not found" in p.stderr

@@ -244,7 +244,7 @@ def test_missing_required_column_and_bad_json_are_clear_errors(folder):
     write_csv(folder / "numerics.csv", synthetic_rows())
     (folder / "numerics_run.json").write_text("{not json", encoding="utf-8")
     r = run_cli(folder)
-    assert r.returncode == 1 and "numerics_run.json: not valid JSON" in r.stderr
+    assert r.returncode == 1 and "numerics_run.json: line 1, column 2: not valid JSON" in r.stderr
 
 
 def test_missing_optional_columns_and_run_json(folder):
