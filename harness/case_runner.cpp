@@ -16,7 +16,7 @@ int diagonal(const AtomInfo& a) { return std::min(a.m, a.n); }
 
 }  // namespace
 
-CaseRunner::CaseRunner(const Benchmark& bench) : bench_(bench) {
+CaseRunner::CaseRunner(const Benchmark& bench, const Watchdog* watchdog) : bench_(bench), watchdog_(watchdog) {
   if (is_sparse(bench.info)) throw std::invalid_argument("CaseRunner: sparse atoms are not supported");
   if (bench.work != Work::mma) throw std::invalid_argument("CaseRunner: only mma work computes dot products");
   if (std::find(bench.ilps.begin(), bench.ilps.end(), 1) == bench.ilps.end())
@@ -101,7 +101,8 @@ std::vector<uint64_t> CaseRunner::run_batch(const DotCase* cases, size_t count) 
   p.d_out = d_.get();
   p.timing = static_cast<unsigned long long*>(timing_.get());
   check(bench_.launch(p, stream_), "kernel launch");
-  check(cudaStreamSynchronize(stream_), "kernel execution");
+  if (watchdog_) watchdog_->wait(stream_, "kernel execution");
+  else check(cudaStreamSynchronize(stream_), "kernel execution");
   const std::vector<uint8_t> out = d_.download(chain_bytes * blocks);
 
   std::vector<uint64_t> d(count);

@@ -8,6 +8,7 @@
 #include "harness/device_buffer.hpp"
 #include "harness/operands.hpp"
 #include "harness/registry.hpp"
+#include "harness/watchdog.hpp"
 
 namespace tcb {
 
@@ -20,7 +21,9 @@ struct DotCase {
 
 class CaseRunner {
  public:
-  explicit CaseRunner(const Benchmark& bench);
+  // watchdog: when given, launches are waited for by polling against its deadline (a kernel that
+  // never finishes then ends the process through its handler) instead of cudaStreamSynchronize.
+  explicit CaseRunner(const Benchmark& bench, const Watchdog* watchdog = nullptr);
   ~CaseRunner();
   // The hardware's D bits for each case, in order. Cases are packed min(m, n) to an mma block
   // on its diagonal (row i of A, column i of B, C[i][i]); every other element is zero. Each
@@ -33,6 +36,7 @@ class CaseRunner {
   std::vector<uint64_t> run_batch(const DotCase* cases, size_t count);
   OperandSet pack_block(const DotCase* cases, int count) const;
   const Benchmark& bench_;
+  const Watchdog* watchdog_;
   cudaStream_t stream_{};
   DeviceBuffer a_, b_, c_, d_, timing_;
 };

@@ -2,23 +2,30 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <cmath>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "harness/case_runner.hpp"
 #include "harness/device_info.hpp"
+#include "harness/gzip_file.hpp"
 #include "harness/numerics_cases.hpp"
 #include "harness/numerics_probes.hpp"
 #include "harness/operands.hpp"
 #include "model/presets.hpp"
 #include "harness/provenance.hpp"
+#include "harness/output_dir.hpp"
 #include "harness/registry.hpp"
+#include "harness/watchdog.hpp"
 #include "harness/writers.hpp"
 
 namespace fs = std::filesystem;
@@ -29,13 +36,19 @@ namespace {
 volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_numerics_sigint(int) { g_stop = 1; std::signal(SIGINT, SIG_DFL); }
 
+// A candidate path whatever the GPU: what is_numerics_path checks before the device.
+bool is_numerics_candidate(const Benchmark& b, const std::regex* filter) {
+  const AtomInfo& a = b.info;
+  if (b.work != Work::mma || is_sparse(a) || a.a == DType::b1) return false;
+  if (a.family == Family::wgmma && a.n != 64) return false;
+  return !filter || std::regex_search(a.name, *filter) || std::regex_search(a.ptx, *filter);
+}
+
 // The paths probed: every dense floating-point and integer instruction the GPU runs (b1 has no
 // rounding); wgmma at N = 64 only (the datapath does not depend on N), SS and RS.
 bool is_numerics_path(const Benchmark& b, const DeviceInfo& dev, const std::regex* filter) {
   const AtomInfo& a = b.info;
-  if (b.work != Work::mma || is_sparse(a) || a.a == DType::b1 || !a.exists_on(dev.sm)) return false;
-  if (a.family == Family::wgmma && a.n != 64) return false;
-  if (filter && !std::regex_search(a.name, *filter) && !std::regex_search(a.ptx, *filter)) return false;
+  if (!is_numerics_candidate(b, filter) || !a.exists_on(dev.sm)) return false;
   cudaFuncAttributes fa{};
   if (cudaFuncGetAttributes(&fa, b.kernel(1)) != cudaSuccess || fa.binaryVersion < a.min_sm) {
     cudaGetLastError();
@@ -170,123 +183,220 @@ uint64_t name_hash(const char* s) {
   return h;
 }
 
+// One `tcbench numerics`: the paths, the staging folder, and how it ends.
+class NumericsCommand {
+ public:
+  NumericsCommand(const NumericsOptions& opt, const DeviceInfo& dev, std::string target)
+      : opt_(opt), dev_(dev), stage_(target, kNumericsOutput, utc_stamp()) {}
+  int execute(const std::vector<const Benchmark*>& paths);
+
+ private:
+  void measure(const Benchmark& b, const Watchdog& watchdog);
+  void write_csv_row(const AtomInfo& a, const NumericsRow& r);
+  int finish(const std::string& reason, const std::string& error);
+
+  const NumericsOptions& opt_;
+  const DeviceInfo& dev_;
+  StagedOutput stage_;
+  nlohmann::json run_, paths_ = nlohmann::json::array();
+  std::ofstream csv_;
+  std::string preset_ = model::preset_for_sm(dev_.sm);
+  long total_mismatches_ = 0;
+  std::vector<std::string> disagreeing_;  // "<atom>: <property>" of rows whose status is "disagrees"
+  std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
+};
+
+void NumericsCommand::write_csv_row(const AtomInfo& a, const NumericsRow& r) {
+  write_row(csv_, a, r);
+  csv_.flush();
+  if (!csv_) throw std::runtime_error("cannot write " + stage_.dir() + "/numerics.csv");
+  if (r.status == "disagrees") disagreeing_.push_back(std::string(a.name) + ": " + r.property);
+}
+
+int NumericsCommand::execute(const std::vector<const Benchmark*>& paths) {
+  const GitState git = git_state();
+  std::string cmdline;
+  for (const auto& a : opt_.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
+  run_ = {{"schema_version", 1},
+          {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
+          {"status", "running"},
+          {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
+          {"command", cmdline},
+          {"date_utc", utc_now_iso8601()},
+          {"host", hostname()},
+          {"device", dev_.to_json()},
+          {"cases_per_path", opt_.cases},
+          {"sample_per_path", opt_.sample},
+          {"seed", opt_.seed},
+          {"watchdog", {{"timeout_seconds_per_path", opt_.timeout_seconds}}},
+          {"output", {{"target", stage_.target()}}}};
+  fs::create_directories(stage_.dir() + "/numerics_sample");
+  write_json_atomic(stage_.dir() + "/numerics_run.json", run_);
+  csv_.open(stage_.dir() + "/numerics.csv");
+  csv_ << kNumericsHeader;
+  std::signal(SIGINT, on_numerics_sigint);
+  std::signal(SIGTERM, on_numerics_sigint);
+  try {
+    for (const Benchmark* b : paths) {
+      if (g_stop) return finish("interrupted", "");
+      // A path that outlives the deadline holds the GPU for good: write, then end (see watchdog.hpp).
+      const Watchdog watchdog{Deadline::after(opt_.timeout_seconds), [&](const std::string& what) {
+        int code = kExitTimedOut;
+        try {
+          code = finish("timed_out", fmt::format("watchdog: {} of {} did not finish within {:g} s", what, b->info.name,
+                                                 opt_.timeout_seconds));
+        } catch (const std::exception& e) {
+          fmt::print(stderr, "tcbench numerics: watchdog: could not write the outputs: {}\n", e.what());
+        }
+        std::fflush(nullptr);
+        std::_Exit(code);
+      }};
+      measure(*b, watchdog);
+    }
+  } catch (const std::exception& e) {
+    return finish("failed", e.what());
+  }
+  return finish(g_stop ? "interrupted" : "", "");
+}
+
+void NumericsCommand::measure(const Benchmark& b, const Watchdog& watchdog) {
+  const AtomInfo& a = b.info;
+  const auto tp = std::chrono::steady_clock::now();
+  CaseRunner runner(b, &watchdog);
+  const uint64_t seed = opt_.seed ^ name_hash(a.name);
+  const auto cases = random_cases(a, seed, opt_.cases);
+  std::vector<DotCase> dots;
+  dots.reserve(cases.size());
+  for (const auto& c : cases) dots.push_back(c.dot);
+  const std::vector<uint64_t> hw = runner.run(dots);
+
+  // The model preset of this architecture, case by case against the hardware.
+  NumericsRow val{"validation", "model_equals_hardware"};
+  val.cases = long(cases.size());
+  model::PathParams params;
+  bool have_model = false;
+  if (!preset_.empty()) {
+    try {
+      params = model::resolve(preset_, a.ptx).params;
+      have_model = true;
+    } catch (const std::exception& e) {
+      val.note = std::string("no model path: ") + e.what();
+    }
+  } else {
+    val.note = "no model preset for " + dev_.arch();
+  }
+  if (have_model) {
+    const std::vector<uint64_t> predicted = model_results(params, a.k, cases);
+    for (size_t i = 0; i < cases.size(); ++i) {
+      const uint64_t m = predicted[i];
+      if (m == hw[i]) continue;
+      if (val.mismatches++ < 3)
+        val.note += fmt::format("{}case {} ({}): {} -> hardware {}, model {}", val.note.empty() ? "" : "; ", i,
+                                case_kind_name(cases[i].kind), case_line(a, cases[i].dot), hex_bits(hw[i], a.d),
+                                hex_bits(m, a.d));
+    }
+    val.value = val.mismatches ? "differs" : "equal";
+    val.preset_value = preset_;
+    val.status = val.mismatches ? "disagrees" : "agrees";
+    total_mismatches_ += val.mismatches;
+    for (const NumericsRow& r : probe_path(b, runner, params, seed)) write_csv_row(a, r);
+    if (dtype_is_float(a.a)) write_csv_row(a, monotonicity(b, runner, params, seed));
+  } else {
+    val.status = "undetermined";
+    val.mismatches = -1;
+  }
+  write_csv_row(a, val);
+
+  // The committed sample, gzip-compressed: model input line, then the hardware's d.
+  std::ostringstream sample;
+  sample << "# tcbench numerics sample: " << a.name << " on " << dev_.name << " (" << dev_.arch() << ")\n"
+         << "# instr: " << a.ptx << "\n# k: " << a.k << "\n# seed: " << seed << "\n"
+         << "# line: a0 .. a" << a.k - 1 << " b0 .. b" << a.k - 1 << " c, then the hardware's d (hex bit patterns)\n";
+  for (int i = 0; i < std::min<int>(opt_.sample, int(cases.size())); ++i)
+    sample << case_line(a, cases[i].dot) << ' ' << hex_bits(hw[i], a.d) << '\n';
+  write_gzip_file(stage_.dir() + "/numerics_sample/" + a.name + ".cases.gz", sample.str());
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - tp).count();
+  paths_.push_back({{"atom", a.name}, {"ptx", a.ptx}, {"k", a.k}, {"cases", cases.size()}, {"seconds", secs},
+                    {"model_mismatches", val.mismatches}});
+  fmt::print("{:<44} {:>8} cases {:>6} model mismatches {:>6.2f} s\n", a.name, cases.size(), val.mismatches, secs);
+}
+
+int NumericsCommand::finish(const std::string& reason, const std::string& error) {
+  csv_.close();
+  run_["paths"] = paths_;
+  run_["model_preset"] = preset_;
+  run_["model_mismatches_total"] = total_mismatches_;
+  run_["disagreements"] = disagreeing_;
+  run_["files"] = {"numerics_run.json", "numerics.csv", "numerics_sample/"};
+  run_["status"] = reason.empty() ? "complete" : "partial";
+  if (!reason.empty()) run_["partial_reason"] = reason;
+  if (!error.empty()) run_["error"] = error;
+  run_["date_utc_end"] = utc_now_iso8601();
+  run_["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0_).count();
+  write_json_atomic(stage_.dir() + "/numerics_run.json", run_);
+  if (!reason.empty()) {
+    const std::string partial = stage_.keep_partial();
+    fmt::print(stderr, "tcbench numerics: {}; the {} path(s) measured so far are kept in {}, marked partial; {}\n",
+               error.empty() ? reason : error, paths_.size(), partial,
+               fs::exists(stage_.target()) ? stage_.target() + " was left as it was"
+                                           : "nothing was written to " + stage_.target());
+    return numerics_exit_code(reason, total_mismatches_, disagreeing_.size());
+  }
+  stage_.commit();
+  fmt::print("{} paths -> {}\n", paths_.size(), stage_.target());
+  const int code = numerics_exit_code(reason, total_mismatches_, disagreeing_.size());
+  if (code == kExitInvalidResults)
+    fmt::print(stderr, "tcbench numerics: the hardware disagrees with the {} model: {} case mismatch(es); {} "
+                       "row(s) disagree ({}{}); see {}/numerics.csv\n",
+               preset_, total_mismatches_, disagreeing_.size(), disagreeing_.empty() ? "" : disagreeing_.front(),
+               disagreeing_.size() > 1 ? ", ..." : "", stage_.target());
+  return code;
+}
+
 }  // namespace
 
+int numerics_exit_code(const std::string& partial_reason, long model_mismatches, size_t disagreeing_rows) {
+  if (partial_reason == "interrupted") return kExitInterrupted;
+  if (partial_reason == "timed_out") return kExitTimedOut;
+  if (!partial_reason.empty()) return kExitFailure;
+  return model_mismatches > 0 || disagreeing_rows > 0 ? kExitInvalidResults : kExitOk;
+}
+
 int cmd_numerics(const NumericsOptions& opt) {
+  std::regex filter_re;
+  if (!opt.filter.empty()) filter_re = std::regex(opt.filter);
+  const std::regex* filter = opt.filter.empty() ? nullptr : &filter_re;
+  // Before the GPU: a filter that no numerics path of this build matches, and an --out holding results.
+  if (std::none_of(registry().begin(), registry().end(), [&](const Benchmark& b) { return is_numerics_candidate(b, filter); })) {
+    fmt::print(stderr, "tcbench numerics: --filter '{}' matches no numerics path of this build (dense, non-b1 mma "
+                       "instructions; wgmma at N = 64); `tcbench list` shows the atoms\n", opt.filter);
+    return kExitUsage;
+  }
+  if (!opt.out_dir.empty()) {
+    const std::string refusal = output_refusal(opt.out_dir, kNumericsOutput, opt.force);
+    if (!refusal.empty()) {
+      fmt::print(stderr, "tcbench numerics: {}\n", refusal);
+      return kExitExists;
+    }
+  }
   DeviceInfo dev;
   std::string err;
   if (!query_device(opt.device, &dev, &err)) {
     fmt::print(stderr, "tcbench: {}\n(tcbench numerics needs an NVIDIA GPU; `tcbench model` replays cases without one)\n", err);
     return kExitNoGpu;
   }
-  std::regex filter_re;
-  if (!opt.filter.empty()) filter_re = std::regex(opt.filter);
-  const std::string out = opt.out_dir.empty() ? "results/" + dev.slug() : opt.out_dir;
-  const std::string sample_dir = out + "/numerics_sample";
-  fs::create_directories(sample_dir);
-  std::signal(SIGINT, on_numerics_sigint);
-  std::signal(SIGTERM, on_numerics_sigint);
-
-  const GitState git = git_state();
-  std::string cmdline;
-  for (const auto& a : opt.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
-  nlohmann::json run = {{"schema_version", 1},
-                        {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
-                        {"status", "running"},
-                        {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
-                        {"command", cmdline},
-                        {"date_utc", utc_now_iso8601()},
-                        {"host", hostname()},
-                        {"device", dev.to_json()},
-                        {"cases_per_path", opt.cases},
-                        {"sample_per_path", opt.sample},
-                        {"seed", opt.seed}};
-  const auto t0 = std::chrono::steady_clock::now();
-  nlohmann::json paths = nlohmann::json::array();
-  const std::string preset = model::preset_for_sm(dev.sm);
-  std::ofstream csv(out + "/numerics.csv.partial");
-  csv << kNumericsHeader;
-  long total_mismatches = 0;
-  for (const Benchmark& b : registry()) {
-    if (g_stop) break;
-    if (!is_numerics_path(b, dev, opt.filter.empty() ? nullptr : &filter_re)) continue;
-    const AtomInfo& a = b.info;
-    const auto tp = std::chrono::steady_clock::now();
-    CaseRunner runner(b);
-    const uint64_t seed = opt.seed ^ name_hash(a.name);
-    const auto cases = random_cases(a, seed, opt.cases);
-    std::vector<DotCase> dots;
-    dots.reserve(cases.size());
-    for (const auto& c : cases) dots.push_back(c.dot);
-    const std::vector<uint64_t> hw = runner.run(dots);
-
-    // The model preset of this architecture, case by case against the hardware.
-    NumericsRow val{"validation", "model_equals_hardware"};
-    val.cases = long(cases.size());
-    model::PathParams params;
-    bool have_model = false;
-    if (!preset.empty()) {
-      try {
-        params = model::resolve(preset, a.ptx).params;
-        have_model = true;
-      } catch (const std::exception& e) {
-        val.note = std::string("no model path: ") + e.what();
-      }
-    } else {
-      val.note = "no model preset for " + dev.arch();
-    }
-    if (have_model) {
-      const std::vector<uint64_t> predicted = model_results(params, a.k, cases);
-      for (size_t i = 0; i < cases.size(); ++i) {
-        const uint64_t m = predicted[i];
-        if (m == hw[i]) continue;
-        if (val.mismatches++ < 3)
-          val.note += fmt::format("{}case {} ({}): {} -> hardware {}, model {}", val.note.empty() ? "" : "; ", i,
-                                  case_kind_name(cases[i].kind), case_line(a, cases[i].dot), hex_bits(hw[i], a.d),
-                                  hex_bits(m, a.d));
-      }
-      val.value = val.mismatches ? "differs" : "equal";
-      val.preset_value = preset;
-      val.status = val.mismatches ? "disagrees" : "agrees";
-      total_mismatches += val.mismatches;
-      for (const NumericsRow& r : probe_path(b, runner, params, seed)) write_row(csv, a, r);
-      if (dtype_is_float(a.a)) write_row(csv, a, monotonicity(b, runner, params, seed));
-    } else {
-      val.status = "undetermined";
-      val.mismatches = -1;
-    }
-    write_row(csv, a, val);
-    csv.flush();
-
-    // The committed sample: model input line, then the hardware's d.
-    const std::string path = sample_dir + "/" + a.name + ".cases";
-    {
-      std::ofstream f(path + ".partial");
-      f << "# tcbench numerics sample: " << a.name << " on " << dev.name << " (" << dev.arch() << ")\n"
-        << "# instr: " << a.ptx << "\n# k: " << a.k << "\n# seed: " << seed << "\n"
-        << "# line: a0 .. a" << a.k - 1 << " b0 .. b" << a.k - 1 << " c, then the hardware's d (hex bit patterns)\n";
-      for (int i = 0; i < std::min<int>(opt.sample, int(cases.size())); ++i)
-        f << case_line(a, cases[i].dot) << ' ' << hex_bits(hw[i], a.d) << '\n';
-      if (!f) throw std::runtime_error("cannot write " + path);
-    }
-    fs::rename(path + ".partial", path);
-    const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - tp).count();
-    paths.push_back({{"atom", a.name}, {"ptx", a.ptx}, {"k", a.k}, {"cases", cases.size()}, {"seconds", secs},
-                     {"model_mismatches", val.mismatches}});
-    fmt::print("{:<44} {:>8} cases {:>6} model mismatches {:>6.2f} s\n", a.name, cases.size(), val.mismatches, secs);
+  std::vector<const Benchmark*> paths;
+  for (const Benchmark& b : registry())
+    if (is_numerics_path(b, dev, filter)) paths.push_back(&b);
+  if (paths.empty()) {
+    fmt::print(stderr, "tcbench numerics: {} selects no numerics path that this build can run on {} ({})\n",
+               opt.filter.empty() ? std::string("the build") : "--filter '" + opt.filter + "'", dev.name, dev.arch());
+    return kExitUsage;
   }
-  csv.close();
-  fs::rename(out + "/numerics.csv.partial", out + "/numerics.csv");
-  run["paths"] = paths;
-  run["model_preset"] = preset;
-  run["model_mismatches_total"] = total_mismatches;
-  run["files"] = {"numerics.csv", "numerics_sample/"};
-  run["status"] = g_stop ? "interrupted" : "complete";
-  run["date_utc_end"] = utc_now_iso8601();
-  run["wall_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_json_atomic(out + "/numerics_run.json", run);
-  fmt::print("{} paths -> {}\n", paths.size(), out);
-  return g_stop ? kExitInterrupted : kExitOk;
+  const std::string target = opt.out_dir.empty() ? new_run_folder("results/" + dev.slug() + "/runs", utc_stamp())
+                                                  : opt.out_dir;
+  NumericsCommand command(opt, dev, target);
+  return command.execute(paths);
 }
 
 }  // namespace tcb

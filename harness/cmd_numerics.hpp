@@ -1,5 +1,6 @@
 // `tcbench numerics`: numeric behaviour of every tensor-core path on the running GPU.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <vector>
 #include "harness/watchdog.hpp"
@@ -19,5 +20,10 @@ struct NumericsOptions {
 };
 
 int cmd_numerics(const NumericsOptions&);
+
+// How `tcbench numerics` ends: partial_reason "" (complete), "interrupted", "timed_out" or
+// "failed"; a complete run in which the hardware disagrees with the model (a case mismatch, or a
+// probe, derived or monotonicity row whose status is "disagrees") is kExitInvalidResults.
+int numerics_exit_code(const std::string& partial_reason, long model_mismatches, size_t disagreeing_rows);
 
 }  // namespace tcb

@@ -36,10 +36,6 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
-bool is_executable(const fs::path& p) {
-  std::error_code ec;
-  return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
-}
 
 
 std::string mnemonic(const std::string& opcode) { return opcode.substr(0, opcode.find('.')); }
@@ -168,24 +164,7 @@ std::string utc_date() {
 
 }  // namespace
 
-std::string find_tool(const std::string& name) {
-  if (name.empty()) return "";
-  if (name.find('/') != std::string::npos) return is_executable(name) ? name : "";
-  if (const char* path = std::getenv("PATH")) {
-    std::stringstream ss(path);
-    std::string dir;
-    while (std::getline(ss, dir, ':')) {
-      fs::path p = fs::path(dir.empty() ? "." : dir) / name;
-      if (is_executable(p)) return p.string();
-    }
-  }
-  std::vector<fs::path> dirs;
-  if (const char* home = std::getenv("CUDA_HOME"); home && *home) dirs.push_back(fs::path(home) / "bin");
-  dirs.push_back("/usr/local/cuda/bin");
-  for (const auto& d : dirs)
-    if (is_executable(d / name)) return (d / name).string();
-  return "";
-}
+std::string find_tool(const std::string& name) { return locate_tool(name); }  // one search everywhere
 
 bool run_cuobjdump_sass(const std::string& binary, std::string* text, std::string* error) {
   auto fail = [&](const std::string& why) {
@@ -193,7 +172,7 @@ bool run_cuobjdump_sass(const std::string& binary, std::string* text, std::strin
     return false;
   };
   const std::string cuobjdump = find_tool("cuobjdump");
-  if (cuobjdump.empty()) return fail("cuobjdump not found on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin");
+  if (cuobjdump.empty()) return fail(std::string("cuobjdump not found (") + kToolSearchPlaces + ")");
   std::error_code ec;
   if (!fs::is_regular_file(binary, ec)) return fail("no such file: " + binary);
 
@@ -352,7 +331,7 @@ bool inspect_binary_sass(const std::string& binary, int sm, const std::vector<At
                          std::vector<AtomSass>* found, std::string* why) {
   found->clear();
   if (find_tool("cuobjdump").empty()) {
-    *why = "cuobjdump not found on PATH, in $CUDA_HOME/bin or /usr/local/cuda/bin";
+    *why = std::string("cuobjdump not found (") + kToolSearchPlaces + ")";
     return false;
   }
   std::string text, err;

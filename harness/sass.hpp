@@ -8,8 +8,8 @@
 
 namespace tcb {
 
-// Path of an executable tool (cuobjdump, nvdisasm): PATH first, then $CUDA_HOME/bin and
-// /usr/local/cuda/bin. "" when none is found.
+// Path of an executable tool (cuobjdump, nvdisasm): locate_tool's search (harness/shell.hpp:
+// PATH, $CUDA_HOME/bin, /usr/local/cuda/bin, NVIDIA's PyPI wheels). "" when none is found.
 std::string find_tool(const std::string& name);
 
 // Runs `cuobjdump -sass <binary>` and captures its standard output. nvdisasm's folder is put on
