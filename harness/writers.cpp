@@ -120,17 +120,62 @@ nlohmann::json default_context() {
           {"json_schema_version", 1}};
 }
 
-bool exported(const ResultRow& r) { return r.valid && r.metric != "skipped" && std::isfinite(r.value); }
+// ---- rows as Google Benchmark entries ----
+
+// A row's figure as compare.py must read it: a time, lower is better. Rates (higher is better)
+// become the time one fixed amount of work takes, so a faster GPU shows as a negative change.
+struct TimeForm {
+  double ns = 0;      // real_time = cpu_time, time_unit "ns"
+  std::string label;  // what the time is, and the figure it comes from
+  std::string error;  // non-empty: the row cannot be expressed as a time
+};
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+TimeForm time_form(const ResultRow& r) {
+  TimeForm t;
+  const bool clock_known = std::isfinite(r.sm_clock_mhz) && r.sm_clock_mhz > 0;
+  const std::string at_clock = " at " + number(r.sm_clock_mhz) + " MHz";
+  if (!std::isfinite(r.value) || r.value <= 0) {
+    t.error = "value " + number(r.value) + " " + r.unit + " is not a positive finite number";
+  } else if (r.unit == "TFLOP/s") {  // already at the measured clock, whole GPU
+    t.ns = 1e6 / r.value;            // 1e9 ops / (value * 1e12 ops/s), in ns
+    t.label = "ns per 1e9 ops on the whole GPU (" + number(r.value) + " TFLOP/s)";
+  } else if (!clock_known) {
+    t.error = "no measured SM clock: " + number(r.value) + " " + r.unit + " has no time equivalent";
+  } else if (r.unit == "cycles") {
+    t.ns = r.value * 1e3 / r.sm_clock_mhz;
+    t.label = "ns (" + number(r.value) + " cycles" + at_clock + ")";
+  } else if (r.unit == "ops/clk/SM" || r.unit == "B/clk/SM") {
+    const std::string what = r.unit == "B/clk/SM" ? "bytes" : "ops";
+    t.ns = 1e9 / (r.value * r.sm_clock_mhz);  // 1e6 units / (value units/clk * MHz * 1e6 clk/s), in ns
+    t.label = "ns per 1e6 " + what + " on one SM (" + number(r.value) + " " + r.unit + at_clock + ")";
+  } else {
+    t.error = "unit '" + r.unit + "' has no time equivalent";
+  }
+  return t;
+}
+
+std::string invalid_reason(const ResultRow& r) {
+  if (!r.note.empty()) return r.note;
+  return r.metric == "error" ? "the benchmark failed" : "invalid (failed verification or plausibility)";
+}
 
 }  // namespace
 
-// compare.py pairs entries by "name" and diffs real_time / cpu_time with the same time_unit;
-// run_type "iteration" entries feed its table and geomean. Our figures are not times:
-//  - latency_cycles: cycles per dependent instruction. Lower is better, as compare.py assumes.
-//  - ops_per_clk_sm, tflops: throughput. Emitted as-is (no reciprocal, so the number in the
-//    file is the number in instructions.csv); compare.py's sign then reads inverted: a
-//    positive change is an improvement.
-// "ns" is only a label compare.py requires; the true unit is in "label" and "unit".
+// compare.py pairs entries by "name" and diffs real_time / cpu_time (lower is better) of the
+// same time_unit; "iteration" entries feed its table and geomean. So every figure is written
+// as a time in ns (see time_form): latencies at the measured SM clock, throughputs as the time
+// a fixed amount of work takes. The figure of instructions.csv stays in "value" / "unit".
+// Invalid rows stay, as Google Benchmark writes an errored run: error_occurred, error_message,
+// times 0. Their time_unit is "s", not "ns": compare.py pairs entries of one name and one unit,
+// so it never diffs an errored row against a measured one (it would read 0 as a 100% speed-up);
+// with an errored row in a file it omits its geomean. Skipped rows (never run on this GPU) are
+// not benchmarks here and are left out; instructions.csv lists them.
 nlohmann::json gbench_json(const nlohmann::json& context, const std::vector<ResultRow>& rows) {
   nlohmann::json ctx = default_context();
   if (context.is_object())
@@ -139,32 +184,40 @@ nlohmann::json gbench_json(const nlohmann::json& context, const std::vector<Resu
   nlohmann::json benchmarks = nlohmann::json::array();
   std::map<std::string, std::pair<int, int>> families;  // family -> (index, instances so far)
   for (const ResultRow& r : rows) {
-    if (!exported(r)) continue;
+    if (r.metric == "skipped") continue;
     // A Google Benchmark "family" is one registered benchmark; its instances are argument sets.
     const std::string family = r.family + "/" + r.atom + "/" + r.metric;
     auto it = families.find(family);
     if (it == families.end()) it = families.emplace(family, std::make_pair(int(families.size()), 0)).first;
     const int instance = it->second.second++;
     const std::string name = family + "/warps:" + std::to_string(r.warps_per_sm) + "/ilp:" + std::to_string(r.ilp);
-    benchmarks.push_back({{"name", name},
-                          {"family_index", it->second.first},
-                          {"per_family_instance_index", instance},
-                          {"run_name", name},
-                          {"run_type", "iteration"},
-                          {"repetitions", 1},  // one entry per point: the median of `iterations` samples
-                          {"repetition_index", 0},
-                          {"threads", 1},
-                          {"iterations", r.stats.samples},
-                          {"real_time", r.value},
-                          {"cpu_time", r.value},
-                          {"time_unit", "ns"},
-                          {"label", r.unit},
-                          // User counters (numbers) and the unit, as extra fields compare.py ignores.
-                          {"value", r.value},
-                          {"iqr", r.stats.iqr},
-                          {"cv", r.stats.cv},
-                          {"sm_clock_mhz", r.sm_clock_mhz},
-                          {"unit", r.unit}});
+    const bool valid = r.valid && r.metric != "error";
+    const TimeForm t = valid ? time_form(r) : TimeForm{0, "", invalid_reason(r)};
+    nlohmann::json e = {{"name", name},
+                        {"family_index", it->second.first},
+                        {"per_family_instance_index", instance},
+                        {"run_name", name},
+                        {"run_type", "iteration"},
+                        {"repetitions", 1},  // one entry per point: the median of `iterations` samples
+                        {"repetition_index", 0},
+                        {"threads", 1},
+                        {"iterations", r.stats.samples},
+                        {"real_time", t.error.empty() ? t.ns : 0.0},
+                        {"cpu_time", t.error.empty() ? t.ns : 0.0},
+                        {"time_unit", t.error.empty() ? "ns" : "s"},
+                        // The figure as instructions.csv has it (extra fields compare.py ignores).
+                        {"value", std::isfinite(r.value) ? nlohmann::json(r.value) : nlohmann::json()},
+                        {"unit", r.unit},
+                        {"iqr", r.stats.iqr},
+                        {"cv", r.stats.cv},
+                        {"sm_clock_mhz", r.sm_clock_mhz}};
+    if (t.error.empty()) {
+      e["label"] = t.label;
+    } else {
+      e["error_occurred"] = true;
+      e["error_message"] = t.error;
+    }
+    benchmarks.push_back(std::move(e));
   }
   return {{"context", ctx}, {"benchmarks", benchmarks}};
 }
