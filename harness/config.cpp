@@ -3,13 +3,19 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
+#include <system_error>
+
+#include "harness/chain_length.hpp"
+#include "harness/regex.hpp"
 
 namespace tcb {
 namespace {
@@ -33,10 +39,20 @@ std::string describe(const YAML::Node& n) {
   return "'" + n.Scalar() + "'";
 }
 
-const std::vector<std::string> kFamilies = {"mma.sync", "mma.sp", "wmma", "wgmma"};
 const std::vector<long long> kIlps = {1, 2, 4, 8};
-constexpr long long kIntMin = std::numeric_limits<int>::min();
-constexpr long long kIntMax = std::numeric_limits<int>::max();
+
+std::string between(long long lo, long long hi, const std::string& got) {
+  return "must be between " + std::to_string(lo) + " and " + std::to_string(hi) + " (got " + got + ")";
+}
+
+// A whole number too large for any integer type is still a number out of range, not "not an integer".
+bool looks_like_integer(const std::string& s) {
+  size_t i = (!s.empty() && (s[0] == '+' || s[0] == '-')) ? 1 : 0;
+  if (i == s.size()) return false;
+  for (; i < s.size(); ++i)
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+  return true;
+}
 
 // ---- the validating reader --------------------------------------------------------------------
 
@@ -90,15 +106,13 @@ class Reader {
     return v;
   }
 
-  long long integer(const YAML::Node& n, const std::string& field, long long lo, long long hi) const {
+  long long integer(const YAML::Node& n, const std::string& field, FieldRange range) const {
     long long v = 0;
-    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v))
+    if (!n.IsScalar() || !YAML::convert<long long>::decode(n, v)) {
+      if (n.IsScalar() && looks_like_integer(n.Scalar())) fail(n, field, between(range.min, range.max, n.Scalar()));
       fail(n, field, "expected an integer, got " + describe(n));
-    if (v < lo || v > hi) {
-      const std::string range = hi == kIntMax ? "must be >= " + std::to_string(lo)
-                                                                      : std::to_string(lo) + ".." + std::to_string(hi);
-      fail(n, field, std::to_string(v) + " is out of range (" + range + ")");
     }
+    if (v < range.min || v > range.max) fail(n, field, between(range.min, range.max, std::to_string(v)));
     return v;
   }
 
@@ -113,11 +127,8 @@ class Reader {
     std::vector<std::string> out;
     for (size_t i = 0; i < n.size(); ++i) {
       const std::string re = str(n[i], elem(field, i));
-      try {
-        std::regex compiled(re, std::regex::ECMAScript);
-      } catch (const std::regex_error& e) {
-        fail(n[i], elem(field, i), "invalid regular expression '" + re + "': " + e.what());
-      }
+      const std::string problem = regex_problem(re);
+      if (!problem.empty()) fail(n[i], elem(field, i), "invalid regular expression '" + re + "': " + problem);
       out.push_back(re);
     }
     return out;
@@ -128,21 +139,22 @@ class Reader {
     std::vector<std::string> out;
     for (size_t i = 0; i < n.size(); ++i) {
       const std::string f = str(n[i], elem(field, i));
-      if (std::find(kFamilies.begin(), kFamilies.end(), f) == kFamilies.end())
-        fail(n[i], elem(field, i), "'" + f + "' is not one of " + join(kFamilies));
+      const auto& known = known_families();
+      if (std::find(known.begin(), known.end(), f) == known.end())
+        fail(n[i], elem(field, i), "'" + f + "' is not one of " + join(known));
       if (std::find(out.begin(), out.end(), f) != out.end()) fail(n[i], elem(field, i), "'" + f + "' is listed twice");
       out.push_back(f);
     }
     return out;
   }
 
-  // A non-empty list of distinct integers in [lo, hi], and among `allowed` when that is given.
-  std::vector<int> int_set(const YAML::Node& n, const std::string& field, long long lo, long long hi,
+  // A non-empty list of distinct integers in `range`, and among `allowed` when that is given.
+  std::vector<int> int_set(const YAML::Node& n, const std::string& field, FieldRange range,
                            const std::vector<long long>& allowed = {}) const {
     need_list(n, field);
     std::vector<int> out;
     for (size_t i = 0; i < n.size(); ++i) {
-      const long long v = integer(n[i], elem(field, i), lo, hi);
+      const long long v = integer(n[i], elem(field, i), range);
       if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), v) == allowed.end()) {
         std::vector<std::string> names;
         for (long long a : allowed) names.push_back(std::to_string(a));
@@ -165,11 +177,20 @@ class Reader {
       need_list(s, f);
       // Two chain lengths: latency = (cycles(long) - cycles(short)) / (long - short).
       if (s.size() != 2) fail(s, f, "expected two chain lengths [short, long], got " + std::to_string(s.size()));
-      const long long lo = integer(s[0], elem(f, 0), 1, kIntMax);
-      const long long hi = integer(s[1], elem(f, 1), 1, kIntMax);
+      const long long lo = integer(s[0], elem(f, 0), kLatencyStepsRange);
+      const long long hi = integer(s[1], elem(f, 1), kLatencyStepsRange);
       if (hi <= lo)
         fail(s[1], elem(f, 1), std::to_string(hi) + " is not greater than " + elem(f, 0) + " = " + std::to_string(lo) +
                                    " (two distinct chain lengths, ascending)");
+      // The latency is the cycle difference divided by the length difference: lengths that round
+      // to the same chain would divide by zero.
+      if (chain_length(long(lo)) == chain_length(long(hi)))
+        fail(s[1], elem(f, 1),
+             "[" + std::to_string(lo) + ", " + std::to_string(hi) + "] both run chains of " +
+                 std::to_string(chain_length(long(hi))) + " steps (each length is rounded up to an odd count, " +
+                 "a granularity of " + std::to_string(kChainLengthGranularity) +
+                 "), so their difference is zero; make the two lengths differ by at least " +
+                 std::to_string(kChainLengthGranularity) + " after rounding");
       c->latency_steps = {long(lo), long(hi)};
     }
   }
@@ -179,9 +200,9 @@ class Reader {
     need_map(n, p);
     check_keys(n, p, {"enabled", "warps_per_sm", "ilp", "steps"});
     if (n["enabled"]) c->throughput = boolean(n["enabled"], sub(p, "enabled"));
-    if (n["warps_per_sm"]) c->warps_per_sm = int_set(n["warps_per_sm"], sub(p, "warps_per_sm"), 1, 64);
-    if (n["ilp"]) c->ilp = int_set(n["ilp"], sub(p, "ilp"), kIntMin, kIntMax, kIlps);
-    if (n["steps"]) c->throughput_steps = long(integer(n["steps"], sub(p, "steps"), 2, kIntMax));
+    if (n["warps_per_sm"]) c->warps_per_sm = int_set(n["warps_per_sm"], sub(p, "warps_per_sm"), kWarpsPerSmRange);
+    if (n["ilp"]) c->ilp = int_set(n["ilp"], sub(p, "ilp"), {kIlps.front(), kIlps.back()}, kIlps);
+    if (n["steps"]) c->throughput_steps = long(integer(n["steps"], sub(p, "steps"), kThroughputStepsRange));
   }
 
   std::string file_;
@@ -191,7 +212,11 @@ class Reader {
 SweepConfig Reader::read(const YAML::Node& root) const {
   SweepConfig c;
   c.source = file_;
-  if (!root.IsDefined() || root.IsNull()) return c;  // an empty file: all defaults
+  // An empty config would silently run the default sweep, which was hardly what its author meant.
+  if (!root.IsDefined() || root.IsNull())
+    fail(root, "",
+         "the config holds no settings (the file is empty, comments only or a bare '---'); "
+         "to run the default sweep, leave out --config");
   if (!root.IsMap()) fail(root, "", "expected a mapping of settings at the top level, got " + describe(root));
   check_keys(root, "", {"name", "families", "include", "exclude", "data", "repetitions", "warmup", "latency",
                         "throughput", "clock_tolerance"});
@@ -207,13 +232,14 @@ SweepConfig Reader::read(const YAML::Node& root) const {
     if (!parse_data_mode(str(d, "data"), &c.data))
       fail(d, "data", describe(d) + " is not one of random, exact, zeros");
   }
-  if (root["repetitions"]) c.repetitions = int(integer(root["repetitions"], "repetitions", 1, kIntMax));
-  if (root["warmup"]) c.warmup = int(integer(root["warmup"], "warmup", 0, kIntMax));
+  if (root["repetitions"]) c.repetitions = int(integer(root["repetitions"], "repetitions", kRepetitionsRange));
+  if (root["warmup"]) c.warmup = int(integer(root["warmup"], "warmup", kWarmupRange));
   if (root["latency"]) latency(root["latency"], &c);
   if (root["throughput"]) throughput(root["throughput"], &c);
   if (const YAML::Node t = root["clock_tolerance"]) {
     const double v = number(t, "clock_tolerance");
-    if (!(v > 0 && v <= 1)) fail(t, "clock_tolerance", t.Scalar() + " is out of range (0, 1]");
+    if (!(v > 0 && v <= 1))
+      fail(t, "clock_tolerance", "must be between 0 (exclusive) and 1 (got " + t.Scalar() + ")");
     c.clock_tolerance = v;
   }
   return c;
@@ -237,6 +263,11 @@ std::string stem(const std::string& path) {
 
 }  // namespace
 
+const std::vector<std::string>& known_families() {
+  static const std::vector<std::string> families = {"mma.sync", "mma.sp", "wmma", "wgmma"};
+  return families;
+}
+
 ConfigError::ConfigError(std::string file_, int line_, std::string field_, const std::string& message)
     : std::runtime_error(what_message(file_, line_, field_, message)),
       file(std::move(file_)),
@@ -245,12 +276,40 @@ ConfigError::ConfigError(std::string file_, int line_, std::string field_, const
 
 namespace {
 
+// The 1-based line of the '---' that opens a second document; 0 when there is none.
+int second_document_line(const std::string& yaml) {
+  std::istringstream in(yaml);
+  std::string line;
+  bool content = false, opened = false;  // the first document had content / an explicit '---'
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (line.compare(0, 3, "---") == 0 && (line.size() == 3 || std::isspace(static_cast<unsigned char>(line[3])))) {
+      if (content || opened) return number;
+      opened = true;
+      continue;
+    }
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first != std::string::npos && line[first] != '#' && line[first] != '%' && line.compare(first, 3, "...") != 0)
+      content = true;
+  }
+  return 0;
+}
+
+// The one YAML document of a config (a null node when there is none).
 YAML::Node parse_yaml(const std::string& yaml, const std::string& name) {
+  std::vector<YAML::Node> docs;
   try {
-    return YAML::Load(yaml);
+    docs = YAML::LoadAll(yaml);
   } catch (const YAML::Exception& e) {  // ParserException and friends carry the position
     throw ConfigError(name, e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
   }
+  if (docs.size() > 1) {
+    // A second document would be ignored: half of what the author wrote would not run.
+    const YAML::Mark at = docs[1].Mark();
+    const int line = second_document_line(yaml);
+    throw ConfigError(name, line > 0 ? line : at.is_null() ? 0 : at.line + 1, "",
+                      "a second YAML document (after a '---' separator); a config is one document");
+  }
+  return docs.empty() ? YAML::Node(YAML::NodeType::Null) : docs.front();
 }
 
 }  // namespace
@@ -260,10 +319,15 @@ SweepConfig load_config_text(const std::string& yaml, const std::string& name) {
 }
 
 SweepConfig load_config_file(const std::string& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status))
+    throw ConfigError(path, 0, "", "is a directory, not a YAML config file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw ConfigError(path, 0, "", "cannot open the file");
+  if (!in) throw ConfigError(path, 0, "", "cannot open the file: " + std::generic_category().message(errno));
   std::ostringstream text;
   text << in.rdbuf();
+  if (in.bad()) throw ConfigError(path, 0, "", "cannot read the file");
   const YAML::Node root = parse_yaml(text.str(), path);
   SweepConfig c = Reader(path).read(root);
   if (!(root.IsMap() && root["name"])) c.name = stem(path);

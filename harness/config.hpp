@@ -8,12 +8,15 @@
 
 namespace tcb {
 
+// The instruction families a config or `tcbench list --family` may name.
+const std::vector<std::string>& known_families();
+
 struct SweepConfig {
   std::string name = "default";
   std::string source;                      // file path, or "<embedded default>"
   std::vector<std::string> include;        // regexes on atom name or PTX mnemonic; empty = all
   std::vector<std::string> exclude;
-  std::vector<std::string> families = {"mma.sync", "mma.sp", "wmma", "wgmma"};
+  std::vector<std::string> families = known_families();
   DataMode data = DataMode::random;
   int repetitions = 5;                     // timed samples per point
   int warmup = 1;                          // untimed launches per point
@@ -26,14 +29,28 @@ struct SweepConfig {
   double clock_tolerance = 0.90;           // samples with SM clock < this x the max seen are throttled
 };
 
+// The accepted range of each numeric field, inclusive: the loader's messages quote these, and
+// docs/configs must too. Upper bounds keep a typo from starting a sweep that never ends.
+struct FieldRange { long long min, max; };
+constexpr FieldRange kRepetitionsRange{1, 1000};
+constexpr FieldRange kWarmupRange{0, 100};
+constexpr FieldRange kLatencyStepsRange{1, 16384};
+constexpr FieldRange kThroughputStepsRange{2, 16384};
+constexpr FieldRange kWarpsPerSmRange{1, 64};
+// throughput.ilp: each one of 1, 2, 4, 8; clock_tolerance: a number in (0, 1].
+
 struct ConfigError : std::runtime_error {
   std::string file, field;
   int line = 0;  // 1-based; 0 when unknown
   ConfigError(std::string file, int line, std::string field, const std::string& message);
 };
 
-SweepConfig load_config_file(const std::string& path);                           // throws ConfigError
-SweepConfig load_config_text(const std::string& yaml, const std::string& name);  // throws ConfigError
+// Both throw ConfigError. A config is one YAML document holding at least one setting: an empty
+// file, one of comments only or a bare '---' is refused (leave out --config for the default sweep),
+// and so is a second document, a directory or a file that cannot be read. (A pipe is read,
+// so `--config <(generate)` works.)
+SweepConfig load_config_file(const std::string& path);
+SweepConfig load_config_text(const std::string& yaml, const std::string& name);
 const std::string& embedded_default_config();  // the text of configs/default.yaml, compiled in
 
 }  // namespace tcb

@@ -1,6 +1,7 @@
 #include "harness/device_info.hpp"
 
 #include <cuda_runtime.h>
+#include <dlfcn.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,11 +11,45 @@
 
 namespace tcb {
 
+namespace {
+
+// "12.8" from CUDA's 12080.
+std::string cuda_version_text(int v) { return fmt::format("{}.{}", v / 1000, v % 1000 / 10); }
+
+// The CUDA runtime answers cudaErrorInsufficientDriver both when the driver is older than the
+// runtime and when there is no driver at all (libcuda.so.1 missing): only the library tells them apart.
+bool driver_library_present() {
+  void* libcuda = ::dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  if (libcuda) ::dlclose(libcuda);
+  return libcuda != nullptr;
+}
+
+std::string no_gpu_reason(cudaError_t e) {
+  int runtime = 0, driver = 0;
+  cudaRuntimeGetVersion(&runtime);
+  switch (e) {
+    case cudaErrorNoDevice:
+      return "the NVIDIA driver found no GPU (none is installed, or the nvidia kernel module is not loaded)";
+    case cudaErrorInsufficientDriver:
+      if (!driver_library_present())
+        return "no NVIDIA driver is installed (libcuda.so.1 cannot be loaded)";
+      cudaDriverGetVersion(&driver);
+      return fmt::format("the NVIDIA driver (CUDA {}) is older than this build's CUDA runtime {} "
+                         "(cudaErrorInsufficientDriver); update the driver",
+                         cuda_version_text(driver), cuda_version_text(runtime));
+    default:
+      return fmt::format("{} ({})", cudaGetErrorString(e), cudaGetErrorName(e));
+  }
+}
+
+}  // namespace
+
 int device_count(std::string* error) {
   int n = 0;
   cudaError_t e = cudaGetDeviceCount(&n);
   if (e != cudaSuccess) {
-    *error = fmt::format("no CUDA GPU available: {} ({})", cudaGetErrorString(e), cudaGetErrorName(e));
+    cudaGetLastError();  // clear it: the next CUDA call should not inherit it
+    *error = "no CUDA GPU available: " + no_gpu_reason(e);
     return 0;
   }
   if (n == 0) *error = "no CUDA GPU available: the driver reports 0 devices";

@@ -5,22 +5,33 @@
 #include <istream>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <vector>
 
 namespace tcb::model {
+
+namespace {
+
+// A field as quoted in a message: long ones cut short, so one bad field cannot flood the terminal.
+std::string quoted(const std::string& field) {
+  constexpr size_t kMax = 40;
+  return "'" + (field.size() <= kMax ? field : field.substr(0, kMax) + "...") + "'";
+}
+
+}  // namespace
 
 bool parse_hex_field(const std::string& field, Fmt f, uint64_t* bits, std::string* why) {
   std::string digits = field;
   if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) digits = digits.substr(2);
   for (char ch : digits) {
     if (!std::isxdigit(static_cast<unsigned char>(ch))) {
-      *why = "'" + field + "' is not hexadecimal";
+      *why = quoted(field) + " is not hexadecimal";
       return false;
     }
   }
   const int width = fmt_hex_digits(f);
   if (int(digits.size()) != width) {
-    *why = "'" + field + "' has " + std::to_string(digits.size()) + " hex digits; a ." + fmt_name(f) +
+    *why = quoted(field) + " has " + std::to_string(digits.size()) + " hex digits; a ." + fmt_name(f) +
            " pattern has exactly " + std::to_string(width);
     return false;
   }
@@ -38,23 +49,29 @@ std::string format_hex(Fmt f, uint64_t bits) {
 }
 
 bool run_batch(const PathParams& p, int k, std::istream& in, std::ostream& out, BatchError* err) {
+  if (k < 1 || k > kMaxK)
+    throw std::invalid_argument("k must be between 1 and " + std::to_string(kMaxK) + " (got " + std::to_string(k) + ")");
+  const size_t expected = 2 * size_t(k) + 1;  // no overflow: k <= kMaxK
   std::string line;
-  std::vector<uint64_t> a(static_cast<size_t>(k)), b(static_cast<size_t>(k));
-  const size_t expected = size_t(2 * k + 1);
+  std::vector<uint64_t> a, b;  // sized on the first good line, so empty input holds nothing
   for (long lineno = 1; std::getline(in, line); ++lineno) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::istringstream fields(line);
     std::vector<std::string> f;
-    for (std::string t; fields >> t;) f.push_back(t);
+    size_t found = 0;  // fields beyond `expected` are counted, not kept
+    for (std::string t; fields >> t; ++found)
+      if (found < expected) f.push_back(std::move(t));
     if (f.empty() || f[0][0] == '#') continue;
-    if (f.size() != expected) {
+    if (found != expected) {
       *err = {lineno, "expected " + std::to_string(expected) + " fields (" + std::to_string(k) + " a, " +
-                          std::to_string(k) + " b, 1 c), found " + std::to_string(f.size())};
+                          std::to_string(k) + " b, 1 c), found " + std::to_string(found)};
       return false;
     }
+    a.resize(size_t(k));
+    b.resize(size_t(k));
     uint64_t c = 0;
     for (size_t i = 0; i < expected; ++i) {
-      const bool is_a = i < size_t(k), is_b = !is_a && i < size_t(2 * k);
+      const bool is_a = i < size_t(k), is_b = !is_a && i < 2 * size_t(k);
       const Fmt fmt = is_a ? p.a : is_b ? p.b : p.c;
       const std::string name = is_a ? "a" + std::to_string(i) : is_b ? "b" + std::to_string(i - k) : "c";
       uint64_t v;

@@ -21,8 +21,14 @@ struct BatchError {
 bool parse_hex_field(const std::string& field, Fmt f, uint64_t* bits, std::string* why);
 std::string format_hex(Fmt f, uint64_t bits);
 
+// The largest k (products per dot product) a batch takes: a line then holds 2k+1 patterns, up to
+// ~36 MB of text. The bound keeps 2k+1 and the buffers far from overflow and exhaustion.
+constexpr int kMaxK = 1 << 20;
+
 // Runs every line of `in` through dot(params, ..., k, ...) and writes the results to `out`.
 // Stops at the first bad line: false, *err set, and `out` holds only the lines before it.
+// Memory follows the input, one line at a time: nothing is reserved for k up front.
+// Throws std::invalid_argument when k is not in [1, kMaxK].
 bool run_batch(const PathParams& params, int k, std::istream& in, std::ostream& out, BatchError* err);
 
 }  // namespace tcb::model

@@ -58,10 +58,10 @@ bool same(const SweepConfig& a, const SweepConfig& b) {
 
 // ---- good input -------------------------------------------------------------------------------
 
-TEST(Config, EmptyTextGivesDefaults) {
-  const SweepConfig c = tcb::load_config_text("", "empty.yaml");
+TEST(Config, OneSettingKeepsTheOtherDefaults) {
+  const SweepConfig c = tcb::load_config_text("repetitions: 5\n", "one.yaml");
   EXPECT_TRUE(same(c, SweepConfig{}));
-  EXPECT_EQ(c.source, "empty.yaml");
+  EXPECT_EQ(c.source, "one.yaml");
 }
 
 TEST(Config, EveryKey) {
@@ -214,4 +214,98 @@ TEST(ConfigErrors, MissingFile) {
     EXPECT_EQ(e.file, "/nonexistent_tcb/none.yaml");
     EXPECT_EQ(e.line, 0);
   }
+}
+
+// ---- issue #11: configs that used to be accepted silently ------------------------------------
+
+static std::string message_of(const std::string& yaml) { return error_of(yaml).what(); }
+
+// Item 6: an empty config ran the default sweep without a word.
+TEST(ConfigErrors, EmptyConfigIsRefused) {
+  for (const char* yaml : {"", "\n\n", "# only a comment\n", "---\n", "---", "--- # nothing\n...\n"}) {
+    const ConfigError e = error_of(yaml);
+    EXPECT_EQ(e.file, kFile) << yaml;
+    EXPECT_EQ(e.field, "") << yaml;
+    EXPECT_NE(std::string(e.what()).find("holds no settings"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("leave out --config"), std::string::npos) << e.what();
+  }
+}
+
+// Item 6: a second document was ignored; half of what was written would not run.
+TEST(ConfigErrors, SecondDocumentIsRefused) {
+  EXPECT_CONFIG_ERROR("name: a\n---\nrepetitions: 3\n", 2, "");  // the line of the separator
+  EXPECT_NE(message_of("name: a\n---\nrepetitions: 3\n").find("second YAML document"), std::string::npos);
+  EXPECT_CONFIG_ERROR("---\nname: a\n---\n", 3, "");  // even an empty second document
+}
+
+// Item 6: a directory read as an empty file, so `--config DIR` ran the default sweep.
+TEST(ConfigErrors, DirectoryIsRefused) {
+  const std::string dir = testing::TempDir();
+  try {
+    tcb::load_config_file(dir);
+    FAIL() << "a directory loaded as a config";
+  } catch (const ConfigError& e) {
+    EXPECT_EQ(e.file, dir);
+    EXPECT_NE(std::string(e.what()).find("is a directory"), std::string::npos) << e.what();
+  }
+}
+
+// Item 8: every numeric field has both bounds, and the message gives both and the value.
+TEST(ConfigErrors, RangeMessagesGiveBothBoundsAndTheValue) {
+  EXPECT_EQ(message_of("repetitions: 2147483648\n"),
+            "configs/x.yaml:1: field 'repetitions': must be between 1 and 1000 (got 2147483648)");
+  EXPECT_EQ(message_of("throughput:\n  ilp: [99999999999999999999]\n"),
+            "configs/x.yaml:2: field 'throughput.ilp[0]': must be between 1 and 8 (got 99999999999999999999)");
+  EXPECT_EQ(message_of("throughput:\n  ilp: [-5]\n"),
+            "configs/x.yaml:2: field 'throughput.ilp[0]': must be between 1 and 8 (got -5)");
+  EXPECT_EQ(message_of("clock_tolerance: 1.5\n"),
+            "configs/x.yaml:1: field 'clock_tolerance': must be between 0 (exclusive) and 1 (got 1.5)");
+  struct Field { std::string yaml_prefix, yaml_suffix, field; tcb::FieldRange range; int line; };
+  const Field fields[] = {
+      {"repetitions: ", "", "repetitions", tcb::kRepetitionsRange, 1},
+      {"warmup: ", "", "warmup", tcb::kWarmupRange, 1},
+      {"latency:\n  steps: [1, ", "]", "latency.steps[1]", tcb::kLatencyStepsRange, 2},
+      {"throughput:\n  steps: ", "", "throughput.steps", tcb::kThroughputStepsRange, 2},
+      {"throughput:\n  warps_per_sm: [", "]", "throughput.warps_per_sm[0]", tcb::kWarpsPerSmRange, 2},
+  };
+  for (const Field& f : fields) {
+    const std::string bounds =
+        "must be between " + std::to_string(f.range.min) + " and " + std::to_string(f.range.max) + " (got ";
+    for (long long bad : {f.range.max + 1, f.range.min - 1, 2147483648LL, -2147483649LL}) {
+      const std::string yaml = f.yaml_prefix + std::to_string(bad) + f.yaml_suffix + "\n";
+      EXPECT_CONFIG_ERROR(yaml, f.line, f.field);
+      EXPECT_NE(message_of(yaml).find(bounds + std::to_string(bad) + ")"), std::string::npos) << message_of(yaml);
+    }
+    // The largest value is accepted (latency.steps[1] pairs it with 1).
+    EXPECT_NO_THROW(tcb::load_config_text(f.yaml_prefix + std::to_string(f.range.max) + f.yaml_suffix + "\n", kFile))
+        << f.field;
+  }
+  // The upper bounds keep a typo from starting a sweep that never ends.
+  EXPECT_LE(tcb::kRepetitionsRange.max, 1000);
+  EXPECT_LE(tcb::kWarmupRange.max, 1000);
+  EXPECT_LE(tcb::kLatencyStepsRange.max, 1 << 20);
+  EXPECT_LE(tcb::kThroughputStepsRange.max, 1 << 20);
+}
+
+// Item 15: both lengths run 257 steps; their difference is zero and the latency infinite.
+TEST(ConfigErrors, LatencyStepsThatRoundToOneChainAreRefused) {
+  EXPECT_CONFIG_ERROR("latency:\n  steps: [256, 257]\n", 2, "latency.steps[1]");
+  const std::string m = message_of("latency:\n  steps: [256, 257]\n");
+  EXPECT_NE(m.find("both run chains of 257 steps"), std::string::npos) << m;
+  EXPECT_NE(m.find("granularity of 2"), std::string::npos) << m;
+  EXPECT_CONFIG_ERROR("latency: {steps: [2, 3]}\n", 1, "latency.steps[1]");
+  // Lengths one apart that round to different chains are fine.
+  EXPECT_EQ(tcb::load_config_text("latency: {steps: [255, 256]}\n", kFile).latency_steps, (std::vector<long>{255, 256}));
+  EXPECT_NO_THROW(tcb::load_config_text("latency: {steps: [256, 258]}\n", kFile));
+}
+
+// Item 7: patterns are judged by RE2, the engine that matches them: one that std::regex took
+// (a backreference, which needs backtracking) is refused with RE2's reason.
+TEST(ConfigErrors, RegexesAreRe2Syntax) {
+  EXPECT_CONFIG_ERROR("include: ['(f16)\\1']\n", 1, "include[0]");
+  EXPECT_NE(message_of("include: ['(f16)\\1']\n").find("invalid regular expression '(f16)\\1'"), std::string::npos)
+      << message_of("include: ['(f16)\\1']\n");
+  EXPECT_CONFIG_ERROR("exclude: ['(?=f16)']\n", 1, "exclude[0]");  // lookahead
+  // RE2 syntax std::regex lacked is accepted.
+  EXPECT_NO_THROW(tcb::load_config_text("include: ['(?i)F16', '\\pL']\n", kFile));
 }
