@@ -10,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <cmath>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -24,6 +23,7 @@
 #include "model/presets.hpp"
 #include "harness/provenance.hpp"
 #include "harness/output_dir.hpp"
+#include "harness/regex.hpp"
 #include "harness/registry.hpp"
 #include "harness/watchdog.hpp"
 #include "harness/writers.hpp"
@@ -37,16 +37,16 @@ volatile std::sig_atomic_t g_stop = 0;
 extern "C" void on_numerics_sigint(int) { g_stop = 1; std::signal(SIGINT, SIG_DFL); }
 
 // A candidate path whatever the GPU: what is_numerics_path checks before the device.
-bool is_numerics_candidate(const Benchmark& b, const std::regex* filter) {
+bool is_numerics_candidate(const Benchmark& b, const Regex* filter) {
   const AtomInfo& a = b.info;
   if (b.work != Work::mma || is_sparse(a) || a.a == DType::b1) return false;
   if (a.family == Family::wgmma && a.n != 64) return false;
-  return !filter || std::regex_search(a.name, *filter) || std::regex_search(a.ptx, *filter);
+  return !filter || filter->search(a.name) || filter->search(a.ptx);
 }
 
 // The paths probed: every dense floating-point and integer instruction the GPU runs (b1 has no
 // rounding); wgmma at N = 64 only (the datapath does not depend on N), SS and RS.
-bool is_numerics_path(const Benchmark& b, const DeviceInfo& dev, const std::regex* filter) {
+bool is_numerics_path(const Benchmark& b, const DeviceInfo& dev, const Regex* filter) {
   const AtomInfo& a = b.info;
   if (!is_numerics_candidate(b, filter) || !a.exists_on(dev.sm)) return false;
   cudaFuncAttributes fa{};
@@ -363,9 +363,8 @@ int numerics_exit_code(const std::string& partial_reason, long model_mismatches,
 }
 
 int cmd_numerics(const NumericsOptions& opt) {
-  std::regex filter_re;
-  if (!opt.filter.empty()) filter_re = std::regex(opt.filter);
-  const std::regex* filter = opt.filter.empty() ? nullptr : &filter_re;
+  const Regex filter_re(opt.filter.empty() ? "." : opt.filter);  // main.cpp validated it
+  const Regex* filter = opt.filter.empty() ? nullptr : &filter_re;
   // Before the GPU: a filter that no numerics path of this build matches, and an --out holding results.
   if (std::none_of(registry().begin(), registry().end(), [&](const Benchmark& b) { return is_numerics_candidate(b, filter); })) {
     fmt::print(stderr, "tcbench numerics: --filter '{}' matches no numerics path of this build (dense, non-b1 mma "

@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
   list->add_option("--family", cl.family, join(known_families()))
       ->check(family_name());
 
-  auto* run = app.add_subcommand("run", "Run a sweep and write results/<gpu>/");
+  auto* run = app.add_subcommand("run", "Run a sweep into a new results/<gpu>/runs/<UTC time>/ (or --out)");
   run->add_option("--config", cl.config_path, "YAML sweep (default: the embedded configs/default.yaml)");
   run->add_option("--filter", cl.filter, "Regex on atom name or PTX mnemonic (added to the config's include)");
   run->add_option("--device", cl.device, "CUDA device index")->check(device_index());
@@ -150,7 +150,7 @@ int main(int argc, char** argv) {
   run->add_option("--data", cl.data, "Operand data: random | exact | zeros (overrides the config)");
   run->add_flag("--no-progress", cl.no_progress, "No progress lines even on a terminal");
 
-  auto* sass = app.add_subcommand("sass", "Dump the benchmark kernels' SASS into sass/ and record their opcodes");
+  auto* sass = app.add_subcommand("sass", "Dump the benchmark kernels' SASS (gzip) into sass/ and record their opcodes");
   sass->add_option("--binary", cl.binary, "Binary to disassemble (default: this tcbench)");
   sass->add_option("--out", cl.out_dir,
                    "Output folder (default: sass/ under the working folder); an existing non-empty one is refused "

@@ -10,13 +10,13 @@
 #include <cstring>
 #include <map>
 #include <memory>
-#include <regex>
 #include <stdexcept>
 
 #include "harness/bench_operands.hpp"
 #include "harness/device_buffer.hpp"
 #include "harness/nvml.hpp"
 #include "harness/peaks.hpp"
+#include "harness/regex.hpp"
 #include "harness/watchdog.hpp"
 #include "model/presets.hpp"
 #include "microbench/chain_compare.hpp"
@@ -33,10 +33,10 @@ struct ChargeSeconds {
   ~ChargeSeconds() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
 };
 
-bool matches_any(const std::vector<std::regex>& res, const Benchmark& b) {
+bool matches_any(const std::vector<Regex>& res, const Benchmark& b) {
   const std::string tagged = std::string(b.info.name) + "/" + work_name(b.work);
   for (const auto& re : res)
-    if (std::regex_search(tagged, re) || std::regex_search(b.info.ptx, re)) return true;
+    if (re.search(tagged) || re.search(b.info.ptx)) return true;
   return false;
 }
 
@@ -293,7 +293,7 @@ double peak_for(const Benchmark& b, const DeviceInfo& dev) {
 }  // namespace
 
 std::vector<const Benchmark*> select_benchmarks(const SweepConfig& cfg) {
-  std::vector<std::regex> inc, exc;
+  std::vector<Regex> inc, exc;
   for (const auto& s : cfg.include) inc.emplace_back(s);
   for (const auto& s : cfg.exclude) exc.emplace_back(s);
   std::vector<const Benchmark*> out;

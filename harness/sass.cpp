@@ -1,6 +1,7 @@
 #include "harness/sass.hpp"
 
 #include "harness/gzip_file.hpp"
+#include "harness/regex.hpp"
 #include "harness/shell.hpp"
 
 #include <cxxabi.h>
@@ -17,7 +18,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -60,9 +60,9 @@ std::string demangle(const std::string& mangled) {
 }
 
 std::string atom_of(const std::string& demangled) {
-  static const std::regex kAtom(R"(tcb::atoms::([A-Za-z_][A-Za-z0-9_]*))");
-  std::smatch m;
-  return std::regex_search(demangled, m, kAtom) ? m[1].str() : std::string();
+  static const Regex kAtom(R"(tcb::atoms::([A-Za-z_][A-Za-z0-9_]*))");
+  std::string atom;
+  return kAtom.search(demangled, &atom) ? atom : std::string();
 }
 
 // Last integer argument of the kernel's own template argument list:
@@ -102,9 +102,9 @@ int ilp_of(const std::string& demangled) {
     }
   }
   args.push_back(trim(cur));
-  static const std::regex kInt(R"(^-?[0-9]+[uUlL]*$)");
+  static const Regex kInt(R"(^-?[0-9]+[uUlL]*$)");
   for (auto it = args.rbegin(); it != args.rend(); ++it)
-    if (std::regex_match(*it, kInt)) return std::atoi(it->c_str());
+    if (kInt.full_match(*it)) return std::atoi(it->c_str());
   return 0;
 }
 
@@ -227,10 +227,10 @@ bool is_tensor_opcode(const std::string& opcode) {
 bool is_native(const std::string& expected_regex, const std::vector<std::string>& opcodes) {
   if (expected_regex.empty()) return false;
   try {
-    const std::regex re(expected_regex, std::regex::ECMAScript);
+    const Regex re(expected_regex);
     for (const auto& op : opcodes)
-      if (std::regex_search(op, re)) return true;
-  } catch (const std::regex_error&) {
+      if (re.search(op)) return true;
+  } catch (const RegexError&) {
     return false;
   }
   return false;

@@ -55,7 +55,8 @@ std::string sass_line_opcode(const std::string& line);
 // HMMA IMMA BMMA DMMA QMMA HGMMA IGMMA QGMMA BGMMA OMMA.
 bool is_tensor_opcode(const std::string& opcode);
 
-// True iff some opcode matches the ECMAScript regex (std::regex_search); false for a bad regex.
+// True iff the regex (RE2 syntax, harness/regex.hpp) matches somewhere in some opcode; false for a
+// bad regex.
 bool is_native(const std::string& expected_regex, const std::vector<std::string>& opcodes);
 
 // One atom on one architecture, over all of its kernels (ILP variants, kernel families).
