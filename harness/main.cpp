@@ -14,6 +14,7 @@
 #include "harness/device_info.hpp"
 #include "harness/provenance.hpp"
 #include "harness/regex.hpp"
+#include "harness/registry.hpp"
 #include "model/batch_io.hpp"
 
 namespace {
@@ -87,12 +88,15 @@ CLI::Validator device_index() {
       "");
 }
 
-// --family: the families a config may name, with the same message as the config's.
+// --family: the families a config may name, with the same message as the config's, or a
+// test-only family (selftest: registered apart, run or listed only when named).
 CLI::Validator family_name() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
         const auto& known = known_families();
         if (std::find(known.begin(), known.end(), value) != known.end()) return "";
+        for (const Benchmark& b : test_registry())
+          if (value == benchmark_family(b)) return "";
         return "'" + value + "' is not one of " + join(known);
       },
       "");
@@ -138,7 +142,8 @@ int main(int argc, char** argv) {
   run->add_option("--family", cl.run_families,
                   "Families to run, overriding the config's (repeat or comma-separate); test-only 'selftest' "
                   "runs only when named")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->check(family_name());
   run->add_option("--timeout", cl.timeout_seconds,
                   fmt::format("Watchdog: seconds one benchmark may take before the sweep stops as timed out "
                               "(exit {}); 0: none", int(kExitTimedOut)))

@@ -191,6 +191,10 @@ TEST(SelftestFamily, HiddenFromDefaultSweepsListAndRegistry) {
   EXPECT_STREQ(sel[0]->info.name, "SELFTEST_SPIN_FOREVER");
   const CliResult list = run_tcbench("list");
   EXPECT_EQ(list.out.find("SELFTEST"), std::string::npos) << list.out;
+  const CliResult named = run_tcbench("list --family selftest");
+  EXPECT_EQ(named.code, kExitOk) << named.out;
+  EXPECT_NE(named.out.find("SELFTEST_SPIN_FOREVER"), std::string::npos) << named.out;
+  EXPECT_EQ(run_tcbench("run --family mma.sync,no_such_family").code, kExitUsage);
 }
 
 // ---- item 4 / 16: a failed SASS inspection says what really failed -------------------------
