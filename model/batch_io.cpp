@@ -18,6 +18,22 @@ std::string quoted(const std::string& field) {
   return "'" + (field.size() <= kMax ? field : field.substr(0, kMax) + "...") + "'";
 }
 
+// Reads one line (without its '\n') into *line. false at the end of the input. A line longer
+// than `max` characters is not kept: *too_long is set, so `--in /dev/zero` cannot take all memory.
+bool read_line(std::istream& in, size_t max, std::string* line, bool* too_long) {
+  line->clear();
+  *too_long = false;
+  char ch;
+  bool any = false;
+  while (in.get(ch)) {
+    any = true;
+    if (ch == '\n') return true;
+    if (line->size() == max) return *too_long = true, true;
+    line->push_back(ch);
+  }
+  return any;
+}
+
 }  // namespace
 
 bool parse_hex_field(const std::string& field, Fmt f, uint64_t* bits, std::string* why) {
@@ -52,9 +68,17 @@ bool run_batch(const PathParams& p, int k, std::istream& in, std::ostream& out, 
   if (k < 1 || k > kMaxK)
     throw std::invalid_argument("k must be between 1 and " + std::to_string(kMaxK) + " (got " + std::to_string(k) + ")");
   const size_t expected = 2 * size_t(k) + 1;  // no overflow: k <= kMaxK
+  // Room for every field at its widest with a 0x prefix and generous spacing; comments included.
+  const size_t max_line = 64 * expected + 65536;
   std::string line;
+  bool too_long = false;
   std::vector<uint64_t> a, b;  // sized on the first good line, so empty input holds nothing
-  for (long lineno = 1; std::getline(in, line); ++lineno) {
+  for (long lineno = 1; read_line(in, max_line, &line, &too_long); ++lineno) {
+    if (too_long) {
+      *err = {lineno, "line longer than " + std::to_string(max_line) + " characters (" + std::to_string(expected) +
+                          " fields were expected)"};
+      return false;
+    }
     if (!line.empty() && line.back() == '\r') line.pop_back();
     std::istringstream fields(line);
     std::vector<std::string> f;
