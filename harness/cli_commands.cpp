@@ -252,7 +252,7 @@ int RunCommand::execute(const std::string& sass_status, std::chrono::steady_cloc
           {"device", dev.to_json()},
           {"nvml_at_start", nvml_snapshot()},
           {"sass", sass_status},
-          {"watchdog", {{"timeout_seconds_per_benchmark", opt_.timeout_seconds}}},
+          {"watchdog", {{"timeout_seconds_per_gpu_wait", opt_.timeout_seconds}}},
           {"output", {{"target", stage_.target()}}}};
   write_json_atomic(stage_.dir() + "/run.json", run_);  // the sweep begins now
 

@@ -14,7 +14,7 @@ struct CommandLine {
   // tcbench run / sass: results safety (docs/results_safety.md)
   bool force = false;                     // replace the results an existing --out folder holds
   bool no_sass = false;                   // run without SASS inspection (conservative operands)
-  double timeout_seconds = kDefaultBenchmarkTimeoutSeconds;  // watchdog per benchmark; 0: none
+  double timeout_seconds = kDefaultWatchdogSeconds;  // watchdog per GPU wait; 0: none
   std::vector<std::string> run_families;  // tcbench run --family (overrides the config's)
   // tcbench model
   std::string model_preset, model_instr, model_in, model_out;

@@ -228,7 +228,7 @@ int NumericsCommand::execute(const std::vector<const Benchmark*>& paths) {
           {"cases_per_path", opt_.cases},
           {"sample_per_path", opt_.sample},
           {"seed", opt_.seed},
-          {"watchdog", {{"timeout_seconds_per_path", opt_.timeout_seconds}}},
+          {"watchdog", {{"timeout_seconds_per_gpu_wait", opt_.timeout_seconds}}},
           {"output", {{"target", stage_.target()}}}};
   fs::create_directories(stage_.dir() + "/numerics_sample");
   write_json_atomic(stage_.dir() + "/numerics_run.json", run_);
@@ -239,8 +239,8 @@ int NumericsCommand::execute(const std::vector<const Benchmark*>& paths) {
   try {
     for (const Benchmark* b : paths) {
       if (g_stop) return finish("interrupted", "");
-      // A path that outlives the deadline holds the GPU for good: write, then end (see watchdog.hpp).
-      const Watchdog watchdog{Deadline::after(opt_.timeout_seconds), [&](const std::string& what) {
+      // A kernel that outlives the timeout holds the GPU for good: write, then end (see watchdog.hpp).
+      const Watchdog watchdog{opt_.timeout_seconds, [&](const std::string& what) {
         int code = kExitTimedOut;
         try {
           code = finish("timed_out", fmt::format("watchdog: {} of {} did not finish within {:g} s", what, b->info.name,

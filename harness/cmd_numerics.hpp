@@ -16,7 +16,7 @@ struct NumericsOptions {
   int cases = 100000;         // random validation cases per path
   int sample = 2000;          // of which this many are written with the hardware's bits
   unsigned long long seed = 0x6e756d65726963ULL;
-  double timeout_seconds = kDefaultBenchmarkTimeoutSeconds;  // watchdog per path; 0: none
+  double timeout_seconds = kDefaultWatchdogSeconds;  // watchdog per GPU wait; 0: none
 };
 
 int cmd_numerics(const NumericsOptions&);

@@ -145,9 +145,9 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(family_name());
   run->add_option("--timeout", cl.timeout_seconds,
-                  fmt::format("Watchdog: seconds one benchmark may take before the sweep stops as timed out "
-                              "(exit {}); 0: none", int(kExitTimedOut)))
-      ->default_val(kDefaultBenchmarkTimeoutSeconds)
+                  fmt::format("Watchdog: seconds one wait for the GPU (a point's launches) may take before the "
+                              "sweep stops as timed out (exit {}); 0: none", int(kExitTimedOut)))
+      ->default_val(kDefaultWatchdogSeconds)
       ->check(CLI::NonNegativeNumber.description(""));
   run->add_flag("--no-sass", cl.no_sass,
                 "Measure without SASS inspection: every kernel gets operands the compiler cannot hoist "
@@ -171,9 +171,9 @@ int main(int argc, char** argv) {
                        "results is refused (exit 7) unless --force");
   numerics->add_flag("--force", nopt.force, "Replace the numerics results --out holds; other files stay");
   numerics->add_option("--timeout", nopt.timeout_seconds,
-                       fmt::format("Watchdog: seconds one path may take before the command stops as timed out "
-                                   "(exit {}); 0: none", int(kExitTimedOut)))
-      ->default_val(kDefaultBenchmarkTimeoutSeconds)
+                       fmt::format("Watchdog: seconds one wait for the GPU (a batch of cases) may take before "
+                                   "the command stops as timed out (exit {}); 0: none", int(kExitTimedOut)))
+      ->default_val(kDefaultWatchdogSeconds)
       ->check(CLI::NonNegativeNumber.description(""));
   numerics->add_option("--filter", nopt.filter, "Regex on atom name or PTX mnemonic");
   numerics->add_option("--cases", nopt.cases, "Random validation cases per path")->check(CLI::Range(1, 100000000));

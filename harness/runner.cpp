@@ -86,7 +86,7 @@ struct LaunchBuffers {
 class PointRunner {
  public:
   // gpu_seconds: where the wall time of launches and output downloads is added up.
-  // watchdog: waits for the stream against the benchmark's deadline (no blocking synchronisation).
+  // watchdog: waits for the stream by polling against its timeout (no blocking synchronisation).
   PointRunner(const Benchmark& bench, cudaStream_t stream, bool opaque, LaunchBuffers* buffers, double* gpu_seconds,
               const Watchdog& watchdog)
       : bench_(bench), stream_(stream), opaque_(opaque), gpu_seconds_(gpu_seconds), watchdog_(watchdog),
@@ -360,12 +360,12 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     auto say = [&](const std::string& what) {
       if (opt.progress) fmt::print(stderr, "{} {}\n", progress_prefix(index, int(benches.size()), bench), what);
     };
-    // A kernel that outlives the deadline cannot be stopped or waited for: record it, hand the
+    // A kernel that outlives the timeout cannot be stopped or waited for: record it, hand the
     // summary to on_timeout (which writes the outputs and ends the process), never return.
-    const Watchdog watchdog{Deadline::after(opt.timeout_seconds), [&](const std::string& what) {
+    const Watchdog watchdog{opt.timeout_seconds, [&](const std::string& what) {
       ResultRow r = base;
       r.metric = "timed_out";
-      r.note = fmt::format("watchdog: {} did not finish within {:g} s (timeout); the sweep stopped here", what,
+      r.note = fmt::format("watchdog: {} did not finish within {:g} s (--timeout); the sweep stopped here", what,
                            opt.timeout_seconds);
       emit(r);
       say("TIMED OUT: " + r.note);

@@ -32,8 +32,8 @@ struct RunOptions {
   std::function<void(const ResultRow&)> on_row;        // called as each row is final
   const volatile std::sig_atomic_t* stop = nullptr;   // set by SIGINT: finish the point, then stop
   uint64_t seed = 0x7cbe7c5eedULL;
-  // Watchdog: the longest one benchmark may take (all its launches); <= 0: none.
-  double timeout_seconds = kDefaultBenchmarkTimeoutSeconds;
+  // Watchdog: the longest one wait for the GPU may take (a point's launches); <= 0: none.
+  double timeout_seconds = kDefaultWatchdogSeconds;
   // Called when a benchmark outlived the watchdog, after its "timed_out" row went to on_row,
   // with the summary so far (timed_out set). The kernel still runs and holds the CUDA context:
   // write the outputs and end the process (_exit); it must not return (see harness/watchdog.hpp).

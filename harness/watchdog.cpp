@@ -40,11 +40,11 @@ void Watchdog::wait(cudaStream_t stream, const char* what) const {
         err = cudaStreamQuery(stream);
         return err == cudaSuccess ? PollState::done : err == cudaErrorNotReady ? PollState::pending : PollState::failed;
       },
-      deadline);
+      Deadline::after(seconds));
   if (o == WaitOutcome::done) return;
   if (o == WaitOutcome::failed) throw std::runtime_error(fmt::format("{}: {}", what, cudaGetErrorString(err)));
   if (on_expiry) on_expiry(what);
-  std::fprintf(stderr, "tcbench: watchdog: %s did not finish within %.0f s\n", what, deadline.seconds());
+  std::fprintf(stderr, "tcbench: watchdog: %s did not finish within %g s\n", what, seconds);
   std::_Exit(kExitTimedOut);
 }
 

@@ -1,5 +1,7 @@
-// The per-benchmark watchdog. cudaStreamSynchronize waits forever on a kernel that never
-// finishes; instead the stream is polled (cudaStreamQuery) against a deadline. A kernel that is
+// The watchdog of the runner and the numerics case runner. cudaStreamSynchronize waits forever
+// on a kernel that never finishes; instead the stream is polled (cudaStreamQuery) against a
+// deadline set when the wait begins: the work queued at once (a point's launches, a batch of
+// cases) must finish within the timeout. CPU work between waits never counts. A kernel that is
 // still running at the deadline holds the CUDA context for good: nothing on the device can be
 // freed or synchronised any more (cudaFree waits for it too), so the watchdog does not unwind;
 // it calls its expiry handler, which writes what was measured and ends the process (_exit),
@@ -13,9 +15,9 @@
 
 namespace tcb {
 
-// How long one benchmark (all its launches) may take by default: the slowest point of the
-// shipped sweeps takes well under a second, so this only ever catches a hang.
-constexpr double kDefaultBenchmarkTimeoutSeconds = 120;
+// How long one wait for the GPU may take by default: the slowest point of the shipped sweeps
+// (all its repetitions) takes well under a second, so this only ever catches a hang.
+constexpr double kDefaultWatchdogSeconds = 120;
 
 class Deadline {
  public:
@@ -41,13 +43,13 @@ WaitOutcome wait_polling(const std::function<PollState()>& poll, const Deadline&
                          std::chrono::microseconds pause = std::chrono::microseconds(500));
 
 struct Watchdog {
-  Deadline deadline;
+  double seconds = 0;  // the longest one wait may take; <= 0: no limit
   // Called once the deadline passed with the stream still busy; `what` names the wait. Must not
   // return (see above); if it does, the process ends with kExitTimedOut anyway.
   std::function<void(const std::string& what)> on_expiry;
 
-  // Waits for the work queued on `stream`. Throws std::runtime_error "<what>: <CUDA error>"
-  // when the work failed.
+  // Waits for the work queued on `stream`, at most `seconds` from now. Throws
+  // std::runtime_error "<what>: <CUDA error>" when the work failed.
   void wait(cudaStream_t stream, const char* what) const;
 };
 
