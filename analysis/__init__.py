@@ -1,9 +1,12 @@
 """tcbench analysis: plots, reports and the README headline from results/<gpu-slug>/.
 
-    python3 -m analysis report results/<gpu-slug> [more folders]
-    python3 -m analysis readme results/<gpu-slug> [results/<gpu-slug>/hopper ...] [--update README.md]
+    tcbench-analysis report results/<gpu-slug> [more folders]
+    tcbench-analysis readme results/<gpu-slug> [results/<gpu-slug>/hopper ...] [--update README.md]
+    tcbench-analysis numerics results/<gpu-slug> [--out FILE.md]
 
-Needs no GPU: it reads instructions.csv and run.json written by `tcbench run`.
+(`pip install ./analysis` installs tcbench-analysis; `python3 -m analysis` is the same from the
+repository root.) Needs no GPU: it reads instructions.csv[.gz] and run.json written by `tcbench run`.
+Exit 1 when the data is not a whole, finished run (said at the top of the report), 2 on wrong usage.
 """
 from .acceptance import acceptance_check, overall_verdict  # noqa: F401
 from .load import Results, load_many, load_results, merge_results  # noqa: F401

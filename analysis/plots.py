@@ -1,6 +1,7 @@
 """Figures for one results folder (matplotlib, Agg backend: no display needed)."""
 from __future__ import annotations
 
+import io
 import math
 import re
 from pathlib import Path
@@ -11,6 +12,12 @@ matplotlib.use("Agg")
 import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 import pandas as pd  # noqa: E402
+from PIL import Image  # noqa: E402  (a matplotlib dependency)
+
+# Compact plots (a results folder holds hundreds, committed): 90 dpi, and a palette of at most
+# PALETTE_COLORS colors (line plots use a handful; antialiasing needs a few dozen more).
+PLOT_DPI = 90
+PALETTE_COLORS = 64
 
 NATIVE_COLORS = {"native": "#2a9d8f", "emulated": "#e76f51", "unknown": "#9e9e9e"}
 
@@ -18,6 +25,19 @@ NATIVE_COLORS = {"native": "#2a9d8f", "emulated": "#e76f51", "unknown": "#9e9e9e
 def safe_name(s: str) -> str:
     """File-name-safe text: 'mma.sync' -> 'mma_sync'."""
     return re.sub(r"[^A-Za-z0-9_-]+", "_", str(s)).strip("_")
+
+
+def save_png(fig, out_path: Path) -> Path:
+    """Writes `fig` as a compact palette PNG and closes it."""
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=PLOT_DPI, format="png")
+    plt.close(fig)
+    buf.seek(0)
+    with Image.open(buf) as img:
+        small = img.convert("RGB").quantize(colors=PALETTE_COLORS, method=Image.Quantize.MEDIANCUT)
+        out_path.parent.mkdir(parents=True, exist_ok=True)
+        small.save(out_path, format="PNG", optimize=True)
+    return out_path
 
 
 def throughput_plot_name(family: str, atom: str) -> str:
@@ -50,10 +70,7 @@ def plot_throughput(rows: pd.DataFrame, out_path: Path, atom: str, ptx: str, pea
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=110)
-    plt.close(fig)
-    return out_path
+    return save_png(fig, out_path)
 
 
 def plot_peak_overview(summary: pd.DataFrame, out_path: Path, title: str) -> Path:
@@ -90,10 +107,7 @@ def plot_peak_overview(summary: pd.DataFrame, out_path: Path, title: str) -> Pat
     ax.set_title(title, fontsize=10)
     ax.grid(True, axis="x", alpha=0.3)
     fig.tight_layout()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=110)
-    plt.close(fig)
-    return out_path
+    return save_png(fig, out_path)
 
 
 def wgmma_n_sweep_plot_name(type_slug: str) -> str:
@@ -145,7 +159,4 @@ def plot_wgmma_n_sweep(sweep: pd.DataFrame, out_path: Path, title: str, peak: fl
     ax_lat.set_title("completion latency and issue interval", fontsize=9)
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out_path, dpi=110)
-    plt.close(fig)
-    return out_path
+    return save_png(fig, out_path)

@@ -273,3 +273,17 @@ def test_results_path_is_a_file(tmp_path):
     f.write_text("x")
     assert_clean_failure(run_cli("report", f), f"{f}: not a folder")
     assert_clean_failure(run_cli("numerics", f), f"{f}: not a folder")
+
+
+# ---- repo size (issue #12 item 5): compact plots ----------------------------------------------------------
+
+def test_plots_are_compact(folder):
+    from PIL import Image
+    assert run_cli("report", folder).returncode == 0
+    plots = sorted((folder / "plots").glob("*.png"))
+    assert len(plots) >= 2
+    for p in plots:
+        with Image.open(p) as im:
+            assert im.mode == "P", p  # a palette PNG
+            assert im.size[0] <= 720, (p, im.size)  # sized for reading, not printing
+        assert p.stat().st_size < 40_000, p
