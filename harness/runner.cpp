@@ -391,9 +391,10 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     // Emulated (or not inspected) instructions get operands the compiler cannot hoist.
     const bool opaque = !(opt.sass_inspected && base.native);
     if (opaque)
-      base.note += std::string(base.note.empty() ? "" : "; ") +
-                   "operands varied per step and chain (not a native tensor-core instruction here: "
-                   "otherwise ptxas hoists its loop-invariant work)";
+      base.note += std::string(base.note.empty() ? "" : "; ") + "operands varied per step and chain (" +
+                   (base.native || !opt.sass_inspected ? "native unknown: the conservative choice"
+                                                       : "not a native tensor-core instruction here") +
+                   ": otherwise ptxas may hoist loop-invariant work)";
     PointRunner runner(bench, stream, opaque, &buffers, &sum.phase_seconds["gpu_launches"], watchdog);
     double* verify_s = &sum.phase_seconds["cpu_verification"];
     const int wpu = runner.warps_per_unit();
