@@ -392,7 +392,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     const bool opaque = !(opt.sass_inspected && base.native);
     if (opaque)
       base.note += std::string(base.note.empty() ? "" : "; ") + "operands varied per step and chain (" +
-                   (base.native || !opt.sass_inspected ? "native unknown: the conservative choice"
+                   (!opt.sass_inspected || !opt.sass.count(a.name) ? "native unknown: the conservative choice"
                                                        : "not a native tensor-core instruction here") +
                    ": otherwise ptxas may hoist loop-invariant work)";
     PointRunner runner(bench, stream, opaque, &buffers, &sum.phase_seconds["gpu_launches"], watchdog);
