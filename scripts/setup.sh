@@ -37,11 +37,14 @@ LIBRARIES=(
   "ZLIB            zlib1g-dev"
   "re2|pkg-config:re2  libre2-dev"
 )
-# Python modules the analysis package and the tests import -> PyPI package.
+# Python modules the analysis package and the tests import -> PyPI package (scipy: Google
+# Benchmark's compare.py in the tests; wheel: the offline build of the analysis package).
 PYTHON_MODULES=(
   "matplotlib  matplotlib"
   "pandas      pandas"
   "pytest      pytest"
+  "scipy       scipy"
+  "wheel       wheel"
 )
 # Disassemblers for the SASS checks, which need no GPU -> PyPI wheel, used when the CUDA toolkit
 # lacks them. Where they are looked for mirrors find_tool in harness/shell.cpp.

@@ -4,10 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/cuda/bin"  # nvcc, for CMake's CUDA compiler check
-# cuobjdump/nvdisasm from the PyPI wheels, until every find_tool caller uses locate_tool
-# (harness/shell.hpp), which searches the wheels itself: then these two lines go.
-wheel_bin=$(python3 -c 'import nvidia,os;print(os.path.join(nvidia.__path__[0],"cu13","bin"))' 2>/dev/null || true)
-[ -n "$wheel_bin" ] && [ -d "$wheel_bin" ] && export PATH="$PATH:$wheel_bin"
 cmake --preset default >/dev/null
 cmake --build build -j "$(nproc)"
 ctest --test-dir build --output-on-failure -j "$(nproc)"
