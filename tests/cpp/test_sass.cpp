@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "harness/gzip_file.hpp"
 #include "harness/sass.hpp"
 #include "ptx/mma_sync.hpp"
 
@@ -255,13 +256,13 @@ TEST(SassWrite, WritesPerArchDumpsCsvAndReadme) {
   const std::string readme = read_file(out / "README.md");
   EXPECT_NE(readme.find("tcbench sass"), std::string::npos);
 
-  const std::string dump = read_file(out / "sm_90a" / "SM89_16x8x32_F32E4M3E4M3F32_TN.sass");
+  const std::string dump = read_gzip_file((out / "sm_90a" / "SM89_16x8x32_F32E4M3E4M3F32_TN.sass.gz").string());
   EXPECT_NE(dump.find("// void tcb::kern::mma_chain<tcb::atoms::SM89_16x8x32_F32E4M3E4M3F32_TN, 1>"),
             std::string::npos);
   EXPECT_NE(dump.find("F2FP.F16.E4M3.UNPACK_B R14, R12 ;"), std::string::npos);
   EXPECT_EQ(dump.find("/* 0x"), std::string::npos);  // hex encodings are left out
-  EXPECT_TRUE(fs::exists(out / "sm_80" / "SM80_16x8x16_F32F16F16F32_TN.sass"));
-  EXPECT_FALSE(fs::exists(out / "sm_90a" / ".sass"));  // the probe kernel has no atom
+  EXPECT_TRUE(fs::exists(out / "sm_80" / "SM80_16x8x16_F32F16F16F32_TN.sass.gz"));
+  EXPECT_FALSE(fs::exists(out / "sm_90a" / ".sass.gz"));  // the probe kernel has no atom
 
   const std::string csv = read_file(out / "sm_90a" / "opcodes.csv");
   std::istringstream lines(csv);

@@ -100,9 +100,9 @@ TEST(GpuRunner, InstructionsMissingOnThisGpuAreSkippedWithReason) {
 TEST(GpuCli, RunWritesResultsAndInfoWorks) {
   REQUIRE_GPU(dev);
   std::string out = ::testing::TempDir() + "/tcb_cli_run";
-  std::string cmd = std::string(TCB_BINARY) + " run --no-progress --filter 'SM80_16x8x16_F32F16F16F32_TN$' --out " + out;
+  std::string cmd = std::string(TCB_BINARY) + " run --no-progress --force --filter 'SM80_16x8x16_F32F16F16F32_TN/' --out " + out;
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  for (const char* f : {"/run.json", "/instructions.csv", "/benchmark.json"}) {
+  for (const char* f : {"/run.json", "/instructions.csv", "/benchmark.json.gz"}) {
     FILE* fp = std::fopen((out + f).c_str(), "r");
     EXPECT_NE(fp, nullptr) << f;
     if (fp) std::fclose(fp);

@@ -39,7 +39,8 @@ TIMEOUT_S = 300       # per sample run of the model
 
 
 def discover(root: Path) -> list[Path]:
-    """Every <root>/**/numerics_sample/<ATOM>.cases[.gz]; where both exist the .gz is replayed."""
+    """Every <root>/**/numerics_sample/<ATOM>.cases[.gz]. tcbench writes only .cases.gz; a path with
+    both forms is ambiguous (which one is current?) and fails rather than replaying either."""
     found: dict = {}
     if not root.is_dir():
         return []
@@ -47,9 +48,22 @@ def discover(root: Path) -> list[Path]:
         for suffix in (".cases.gz", ".cases"):
             if p.is_file() and p.name.endswith(suffix):
                 key = (p.parent, p.name[: -len(suffix)])
-                if key not in found or suffix == ".cases.gz":
-                    found[key] = p
+                if key in found:
+                    raise ValueError(f"{found[key]} and {p}: two samples of one path; keep only the one "
+                                     "`tcbench numerics` wrote (.cases.gz)")
+                found[key] = p
     return sorted(found.values())
+
+
+def test_discover_refuses_a_path_with_two_samples(tmp_path):
+    d = tmp_path / "nvidia-h200" / SAMPLE_DIR
+    d.mkdir(parents=True)
+    (d / "X.cases").write_text("")
+    (d / "X.cases.gz").write_bytes(b"")
+    with pytest.raises(ValueError, match="two samples of one path"):
+        discover(tmp_path)
+    (d / "X.cases").unlink()
+    assert discover(tmp_path) == [d / "X.cases.gz"]
 
 
 def preset_of(sample: Path, root: Path = ROOT) -> str | None:
