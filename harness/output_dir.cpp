@@ -12,11 +12,14 @@ namespace fs = std::filesystem;
 
 namespace tcb {
 
+// instructions.csv.gz / numerics.csv.gz: the compressed copies committed results keep (the tool
+// writes plain CSV; a replacing run must not leave an older compressed copy beside its own).
 const OutputKind kRunOutput{"run", "run.json",
-                            {"run.json", "instructions.csv", "benchmark.json", "benchmark.json.gz"},
+                            {"run.json", "instructions.csv", "instructions.csv.gz", "benchmark.json",
+                             "benchmark.json.gz"},
                             {"report.md", "plots"}};
 const OutputKind kNumericsOutput{"numerics", "numerics_run.json",
-                                 {"numerics_run.json", "numerics.csv", "numerics_sample"},
+                                 {"numerics_run.json", "numerics.csv", "numerics.csv.gz", "numerics_sample"},
                                  {"numerics.md"}};
 const OutputKind kSassOutput{"sass", "", {"README.md"}, {}};
 
