@@ -2,7 +2,7 @@
 # One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS, run the
 # sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
 # tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
-#   STEPS="build tests sass default numerics build_alln hopper full sanitize report" scripts/gpu_session.sh
+#   STEPS="build tests sass quickstart default numerics build_alln hopper full sanitize report" scripts/gpu_session.sh
 # NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
 # builds a wgmma-only tcbench with every N (8..256) into build-alln, which the hopper sweep uses.
 # Everything under results/ and sass/ (PACK: other paths) comes back in $OUT as
@@ -57,6 +57,25 @@ sweep() {  # name, then tcbench run arguments
   timeout 540 ./build/tcbench run --no-progress "$@" >"$OUT/run_$name.log" 2>&1; echo "run $name rc=$?"
   tail -2 "$OUT/run_$name.log"
 }
+if has quickstart; then
+  # Acceptance (#11): the Quick-start command, twice from the repository root, leaves the committed
+  # results untouched (each run gets its own results/<gpu>/runs/<stamp>/). The two runs are kept
+  # in $res/stability/ with the default sweep's for the run-to-run spread.
+  log "quick start twice"
+  digest() { find results -type f ! -path '*/runs/*' ! -path '*/stability/*' ! -path '*/sanitize/*' -print0 | sort -z | xargs -0 sha256sum | sha256sum; }
+  before=$(digest)
+  for i in 1 2; do
+    timeout 240 ./build/tcbench run --no-progress >"$OUT/quickstart_$i.log" 2>&1; echo "quick start $i rc=$?"
+    tail -1 "$OUT/quickstart_$i.log"
+  done
+  mkdir -p "$res/stability"
+  { echo "committed results before: $before"; echo "committed results after:  $(digest)"
+    [ "$before" = "$(digest)" ] && echo "untouched: yes" || echo "untouched: NO"; ls -d results/*/runs/*; } | tee "$res/stability/quickstart.txt"
+  for d in "$res"/runs/*/; do
+    n=$(basename "$d"); mkdir -p "$res/stability/$n"
+    cp "$d/run.json" "$res/stability/$n/" && gzip -9c "$d/instructions.csv" >"$res/stability/$n/instructions.csv.gz"
+  done
+fi
 has default && sweep default --out "$res" --force
 hopper_bin=./build/tcbench; [ -x build-alln/tcbench ] && hopper_bin=./build-alln/tcbench
 if has hopper; then
@@ -89,5 +108,10 @@ if has report; then
   done
   [ -f "$res/numerics.csv" ] && python3 -m analysis numerics "$res" 2>&1 | tail -1
 fi
+# Committed results are kept compact (the device's travel limit, the repository's size): CSVs
+# gzip-compressed; the analysis reads instructions.csv.gz / numerics.csv.gz as well.
+for f in "$res"/instructions.csv "$res"/hopper/instructions.csv "$res"/full/instructions.csv "$res"/numerics.csv; do
+  [ -f "$f" ] && gzip -9f "$f"
+done
 tar czf - ${PACK:-results sass} | split -b 15M - "$OUT/results.tgz.part-"
 log "done"
