@@ -124,7 +124,7 @@ nlohmann::json nvml_snapshot() {
 
 int cmd_list(const CommandLine& cl) {
   SweepConfig cfg;
-  cfg.families = cl.family.empty() ? std::vector<std::string>{"mma.sync", "mma.sp", "wmma", "wgmma"}
+  cfg.families = cl.family.empty() ? known_families()
                                    : std::vector<std::string>{cl.family};
   if (!cl.filter.empty()) cfg.include = {cl.filter};
   auto sel = select_benchmarks(cfg);

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "harness/bench_operands.hpp"
+#include "harness/chain_length.hpp"
 #include "harness/device_buffer.hpp"
 #include "harness/nvml.hpp"
 #include "harness/peaks.hpp"
@@ -24,7 +25,6 @@
 namespace tcb {
 namespace {
 
-long odd(long steps) { return steps | 1; }  // odd chains end at C + A*B, never at C
 
 // Adds the wall time of its scope to *to, however the scope ends.
 struct ChargeSeconds {
@@ -398,7 +398,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
     PointRunner runner(bench, stream, opaque, &buffers, &sum.phase_seconds["gpu_launches"], watchdog);
     double* verify_s = &sum.phase_seconds["cpu_verification"];
     const int wpu = runner.warps_per_unit();
-    const long max_steps = odd(std::max(cfg.latency_steps.back(), cfg.throughput_steps));
+    const long max_steps = chain_length(std::max(cfg.latency_steps.back(), cfg.throughput_steps));
     const Geometry one{1, 1, 1};
 
     // The timed operands first: their CPU reference is prepared in the background while the
@@ -413,7 +413,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
       try {
         // The chain lengths verify_launch checks below: latency's longer chain, throughput's.
         ops.use_model(model::resolve(model_preset, a.ptx).params, model_preset,
-                      {odd(cfg.latency_steps[1]), odd(cfg.throughput_steps)});
+                      {chain_length(cfg.latency_steps[1]), chain_length(cfg.throughput_steps)});
       } catch (const model::ResolveError&) {  // no model path (b1, sparse): tolerance and exact data only
       }
     }
@@ -430,8 +430,8 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         if (std::find(bench.ilps.begin(), bench.ilps.end(), ilp) == bench.ilps.end()) continue;
         const Geometry g{std::min(dev.sm_count, 8), 2, 2};
         if (!occupancy_problem(bench, ilp, g.units_per_block * bench.threads_per_unit, 1).empty()) continue;
-        runner.launch(ex, g, ilp, odd(cfg.throughput_steps));
-        exact_ok[ilp] = verify_launch(ex, odd(cfg.throughput_steps), runner.output(ex, g, ilp), verify_s);
+        runner.launch(ex, g, ilp, chain_length(cfg.throughput_steps));
+        exact_ok[ilp] = verify_launch(ex, chain_length(cfg.throughput_steps), runner.output(ex, g, ilp), verify_s);
       }
     }
 
@@ -464,7 +464,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
 
     // 2. Latency-like metrics: one unit, one chain, two lengths; overhead cancels in the difference.
     auto chain_cycles = [&](const char* metric, IssueMode issue) {
-      const long t1 = odd(cfg.latency_steps[0]), t2 = odd(cfg.latency_steps[1]);
+      const long t1 = chain_length(cfg.latency_steps[0]), t2 = chain_length(cfg.latency_steps[1]);
       std::vector<long> lengths(cfg.warmup, t2);  // warm-up, then pairs (t1, t2): the last is t2
       for (int r = 0; r < cfg.repetitions; ++r) lengths.insert(lengths.end(), {t1, t2});
       const bool throttled_before = nvml_throttled_now();
@@ -510,7 +510,7 @@ RunSummary run_sweep(const RunOptions& opt, std::vector<ResultRow>* rows) {
         const int blocks_per_sm = (units + max_units_per_block - 1) / max_units_per_block;
         if (units % blocks_per_sm != 0) continue;
         const Geometry g{dev.sm_count * blocks_per_sm, units / blocks_per_sm, units};
-        const long steps = odd(cfg.throughput_steps);
+        const long steps = chain_length(cfg.throughput_steps);
         std::string no_fit = occupancy_problem(bench, ilp, g.units_per_block * bench.threads_per_unit, blocks_per_sm);
         if (!no_fit.empty()) {  // the warps would not all be resident at once: not this point
           ResultRow r = base;
