@@ -315,14 +315,17 @@ __global__ void __launch_bounds__(max_threads_for(load_kernel_regs<Atom, W>(ILP)
 template <class Atom>
 constexpr int store_regs() { return 2 * c_words<Atom>() + 24; }
 
-// Each step stores ILP accumulator fragments, chain i to tile i of shared memory. Word 0 of the
-// fragment is XOR-ed with ((s ^ (steps-1)) & 1) so consecutive stores differ and the last one
-// is C itself. The address carries a run-time zero and an empty asm with a memory clobber
-// separates steps, so neither nvcc nor ptxas can drop a store that a later step overwrites
-// (ptxas did, with a plain address); cost: about 2 integer instructions per step. The tiles
-// start zeroed; after the timed loop every warp reads its tiles back and stores them to d_out.
-// The last store to any address is some warp's last step, so d_out = C exactly (were every
-// timed store dropped, zeros would show). With p.steps == 0 each warp stores C once, untimed.
+// Each step stores ILP accumulator fragments into the warp's own tile of shared memory (no two
+// warps share an address: no inter-warp race, which compute-sanitizer's racecheck would rightly
+// flag). Word 0 of the fragment is XOR-ed with ((s ^ (steps-1)) & 1) so consecutive stores differ
+// and the last one is C itself. The address carries a run-time zero (different per step and
+// chain) and an empty asm with a memory clobber separates steps, so neither nvcc nor ptxas can
+// prove that two stores hit one address and drop the earlier (ptxas did, with a plain address);
+// cost: about 2 integer instructions per step. The tiles start zeroed; after the timed loop every
+// warp reads its own tile back into each chain's d_out. The last store in program order is the
+// last step's, so d_out = C exactly (were every timed store dropped, zeros would show). With
+// p.steps == 0 each warp stores C once, untimed.
+constexpr int kMaxWarpsPerBlock = 32;  // 1024 threads, the most any launch bound allows
 template <class Atom, int ILP>
 __global__ void __launch_bounds__(max_threads_for(store_regs<Atom>())) wmma_store(ChainLaunch p) {
   if constexpr (Atom::compiled) {
@@ -330,9 +333,10 @@ __global__ void __launch_bounds__(max_threads_for(store_regs<Atom>())) wmma_stor
     using F = typename Atom::FragC;
     constexpr int bytes = operand_bytes<Atom, Work::store_d>();
     constexpr int stride = copy_stride<bytes>();
-    __shared__ alignas(128) unsigned char smem[kCopies * stride];
-    for (int j = threadIdx.x; j < kCopies * stride / 4; j += blockDim.x) reinterpret_cast<uint32_t*>(smem)[j] = 0;
+    __shared__ alignas(128) unsigned char smem[kMaxWarpsPerBlock * stride];
+    for (int j = threadIdx.x; j < kMaxWarpsPerBlock * stride / 4; j += blockDim.x) reinterpret_cast<uint32_t*>(smem)[j] = 0;
     const unsigned warp = threadIdx.x >> 5;
+    unsigned char* tile = smem + warp * stride;  // this warp's alone
     // v0 / v1: what even / odd steps store; the last step (parity of steps-1) stores C unchanged.
     // Two loads rather than a copy, and no run-time index, so both stay in registers.
     F v0, v1;
@@ -342,10 +346,10 @@ __global__ void __launch_bounds__(max_threads_for(store_regs<Atom>())) wmma_stor
     xor_word0(v0, flip0);
     xor_word0(v1, flip0 ^ 1u);
 
-    // Byte offset of step t's tiles: t & p.opaque_zero, 0 but unknown to nvcc and ptxas, so they
-    // cannot prove that two steps store to one address and drop the first.
+    // Byte offset of step t, chain i: (t * ILP + i) & p.opaque_zero, 0 but unknown to nvcc and
+    // ptxas, so they cannot prove that two stores go to one address and drop the first.
     const unsigned zero = p.opaque_zero;
-    auto at = [&](long t, int i) { return smem + i * stride + (unsigned(t) & zero); };
+    auto at = [&](long t, int i) { return tile + (unsigned(t * ILP + i) & zero); };
 
     __syncthreads();
     unsigned long long c0 = clock64(), t0 = global_ns();
@@ -371,8 +375,7 @@ __global__ void __launch_bounds__(max_threads_for(store_regs<Atom>())) wmma_stor
     __syncthreads();
     unsigned long long c1 = clock64(), t1 = global_ns();
     if (p.steps == 0) {  // nothing stored yet; v1 is C unchanged when steps is even
-#pragma unroll
-      for (int i = 0; i < ILP; ++i) Atom::store_d(smem + i * stride, v1);
+      Atom::store_d(tile, v1);
       __syncwarp();
     }
 
@@ -381,7 +384,7 @@ __global__ void __launch_bounds__(max_threads_for(store_regs<Atom>())) wmma_stor
 #pragma unroll
     for (int i = 0; i < ILP; ++i) {
       F r;
-      Atom::load_c(r, smem + i * stride);
+      Atom::load_c(r, tile);
       Atom::store_d(out + i * tile_bytes, r);
     }
     if (threadIdx.x == 0) {
