@@ -14,6 +14,7 @@ from .headline import headline_markdown, update_readme
 from .load import load_many
 from .numerics import load_numerics, write_numerics_markdown
 from .report import write_report
+from .stability import write_stability
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -46,6 +47,11 @@ def parser() -> argparse.ArgumentParser:
     num.add_argument("results", help="results/<gpu-slug>: the folder `tcbench numerics` wrote")
     num.add_argument("--out", metavar="FILE.md", help="where to write the report (default: <results>/numerics.md)")
     num.add_argument("--allow-incomplete", action="store_true", help=ALLOW_HELP)
+    st = sub.add_parser("stability", help="run-to-run spread of latency and issue interval over several runs")
+    st.add_argument("results", nargs="+", help="two or more results folders of the same sweep")
+    st.add_argument("--out", metavar="FILE.md", required=True, help="where to write the table")
+    st.add_argument("--threshold", type=float, default=0.005, help="spread listed row by row above this (0.005 = 0.5%%)")
+    st.add_argument("--allow-incomplete", action="store_true", help=ALLOW_HELP)
     return ap
 
 
@@ -56,6 +62,12 @@ def _run(args) -> list:
         print(f"wrote {out['report']}, {out['overview']}, {len(out['plots'])} throughput plot(s) and "
               f"{len(out['n_sweep_plots'])} wgmma N-sweep plot(s)")
         return out["problems"]
+    if args.command == "stability":
+        if len(args.results) < 2:
+            raise ValueError("stability needs two or more results folders")
+        out, problems = write_stability(args.results, args.out, args.threshold)
+        print(f"wrote {out}")
+        return problems
     if args.command == "numerics":
         n = load_numerics(args.results)
         print(f"wrote {write_numerics_markdown(n, args.out)}")
