@@ -8,6 +8,8 @@
 #include <set>
 #include <stdexcept>
 
+#include "harness/provenance.hpp"
+
 namespace fs = std::filesystem;
 
 namespace tcb {
@@ -44,14 +46,7 @@ bool is_empty_folder(const fs::path& p) { return fs::is_directory(p) && fs::is_e
 
 }  // namespace
 
-std::string utc_stamp() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-  return buf;
-}
+std::string utc_stamp() { return utc_time("%Y%m%dT%H%M%SZ"); }
 
 std::string new_run_folder(const std::string& base, const std::string& stamp) {
   return first_free(fs::path(base) / stamp).string();

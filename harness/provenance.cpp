@@ -81,14 +81,16 @@ GitState git_state() {
   return g;
 }
 
-std::string utc_now_iso8601() {
+std::string utc_time(const char* format) {
   const std::time_t t = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, format, &tm);
   return buf;
 }
+
+std::string utc_now_iso8601() { return utc_time("%Y-%m-%dT%H:%M:%SZ"); }
 
 std::string hostname() {
   char buf[256] = {};

@@ -6,6 +6,7 @@ namespace tcb {
 
 struct GitState { std::string sha = "unknown"; bool dirty = false; std::string source = "none"; };
 GitState git_state();  // the .tcbench-git stamp if present, else git in TCB_SOURCE_DIR; "unknown" when neither
+std::string utc_time(const char* strftime_format);  // the current UTC time, formatted
 std::string utc_now_iso8601();
 std::string hostname();
 

@@ -60,13 +60,7 @@ bool contains(const std::string& text, const std::string& needle) { return text.
 
 // run_tcbench, stopped by timeout(1) after `seconds` (exit 124) so that a hang fails the test.
 Result run_tcbench_within(int seconds, const std::string& args) {
-  const std::string cmd = "timeout " + std::to_string(seconds) + " " + TCB_BINARY + " " + args + " 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return run_shell("timeout " + std::to_string(seconds) + " " + TCB_BINARY + " " + args + " 2>&1");
 }
 
 // Item 6: `--config DIR` ran the default sweep (exit 0 with a GPU, 4 without).

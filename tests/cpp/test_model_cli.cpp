@@ -40,13 +40,7 @@ bool exists(const std::string& path) { return std::ifstream(path).good(); }
 
 // run_tcbench with the address space limited to `kib` KiB (ulimit -v): a big allocation fails.
 Result run_tcbench_limited(long kib, const std::string& args) {
-  const std::string cmd = "ulimit -v " + std::to_string(kib) + "; " + TCB_BINARY + " " + args + " </dev/null 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  for (size_t n; (n = fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
-  const int status = pclose(p);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return run_shell("ulimit -v " + std::to_string(kib) + "; " + TCB_BINARY + " " + args + " </dev/null 2>&1");
 }
 
 const std::string kV100 = "--preset v100 --instr mma.sync.aligned.m8n8k4.row.col.f32.f16.f16.f32";

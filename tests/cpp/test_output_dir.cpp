@@ -3,6 +3,8 @@
 // the target, and that the gzip files are whole and deterministic (issue 11 items 1, 2, 18, 19).
 #include <gtest/gtest.h>
 
+#include "tests/cpp/test_support.hpp"
+
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -19,25 +21,12 @@ namespace fs = std::filesystem;
 namespace tcb {
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/tcb_output_dir_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using tcb::test::TempDir;
+using tcb::test::read_text;
 
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
   std::ofstream(p) << text;
-}
-
-std::string read(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 // Entries of `dir` whose name starts with `prefix` (hidden staging/aside folders, partial ones).
@@ -106,15 +95,15 @@ TEST(OutputDir, CompleteRunReplacesOnlyTheRunAndItsReports) {
   EXPECT_EQ(fs::path(stage.dir()).parent_path(), tmp.path);  // beside the target: moves are renames
   write(fs::path(stage.dir()) / "run.json", "{\"status\": \"complete\", \"new\": true}\n");
   write(fs::path(stage.dir()) / "instructions.csv", "new rows\n");
-  EXPECT_EQ(read(t / "instructions.csv"), "old rows\n");  // nothing touched while running
+  EXPECT_EQ(read_text(t / "instructions.csv"), "old rows\n");  // nothing touched while running
   stage.commit();
 
-  EXPECT_EQ(read(t / "instructions.csv"), "new rows\n");
-  EXPECT_NE(read(t / "run.json").find("new"), std::string::npos);
+  EXPECT_EQ(read_text(t / "instructions.csv"), "new rows\n");
+  EXPECT_NE(read_text(t / "run.json").find("new"), std::string::npos);
   EXPECT_FALSE(fs::exists(t / "benchmark.json.gz"));  // the old run's: not beside the new data
   EXPECT_FALSE(fs::exists(t / "report.md"));          // made from the old run: stale
   EXPECT_FALSE(fs::exists(t / "plots"));
-  EXPECT_EQ(read(t / "numerics.csv"), "numerics rows\n");  // other commands' files stay
+  EXPECT_EQ(read_text(t / "numerics.csv"), "numerics rows\n");  // other commands' files stay
   EXPECT_TRUE(fs::exists(t / "numerics_sample" / "X.cases.gz"));
   EXPECT_TRUE(fs::exists(t / "hopper" / "run.json"));
   EXPECT_TRUE(fs::exists(t / "ctest.log"));
@@ -129,9 +118,9 @@ TEST(OutputDir, PartialRunLeavesTheTargetIntactAndSaysWhere) {
   write(fs::path(stage.dir()) / "instructions.csv", "partial rows\n");
   const std::string partial = stage.keep_partial();
   EXPECT_EQ(partial, t.string() + ".partial-S");
-  EXPECT_EQ(read(fs::path(partial) / "instructions.csv"), "partial rows\n");
-  EXPECT_EQ(read(t / "instructions.csv"), "old rows\n");
-  EXPECT_EQ(read(t / "report.md"), "old report\n");
+  EXPECT_EQ(read_text(fs::path(partial) / "instructions.csv"), "partial rows\n");
+  EXPECT_EQ(read_text(t / "instructions.csv"), "old rows\n");
+  EXPECT_EQ(read_text(t / "report.md"), "old report\n");
   EXPECT_EQ(count_prefixed(tmp.path, "."), 0);
 }
 
@@ -163,8 +152,8 @@ TEST(OutputDir, NumericsReplaceTheirWholeSampleFolderAndKeepTheRun) {
   EXPECT_TRUE(fs::exists(t / "numerics_sample" / "Y.cases.gz"));
   EXPECT_FALSE(fs::exists(t / "numerics.md"));
   EXPECT_FALSE(fs::exists(t / "numerics_run.json"));  // the old run's; the new one writes its own
-  EXPECT_EQ(read(t / "instructions.csv"), "old rows\n");
-  EXPECT_EQ(read(t / "report.md"), "old report\n");
+  EXPECT_EQ(read_text(t / "instructions.csv"), "old rows\n");
+  EXPECT_EQ(read_text(t / "report.md"), "old report\n");
 }
 
 TEST(Gzip, RoundTripsAndIsDeterministic) {
@@ -175,8 +164,8 @@ TEST(Gzip, RoundTripsAndIsDeterministic) {
   write_gzip_file(a.string(), text);
   write_gzip_file(b.string(), text);
   EXPECT_EQ(read_gzip_file(a.string()), text);
-  EXPECT_EQ(read(a), read(b));  // no time stamp in the header
-  const std::string raw = read(a);
+  EXPECT_EQ(read_text(a), read_text(b));  // no time stamp in the header
+  const std::string raw = read_text(a);
   ASSERT_GE(raw.size(), 2u);
   EXPECT_EQ(uint8_t(raw[0]), 0x1f);  // gzip magic: what `gzip -d` and Python's gzip read
   EXPECT_EQ(uint8_t(raw[1]), 0x8b);
@@ -213,7 +202,7 @@ TEST(SassDump, WritesGzipAndSwapsWholeArchFolders) {
   EXPECT_FALSE(fs::exists(out / "sm_90a" / (std::string(a.name) + ".sass")));  // no plain copy
   EXPECT_FALSE(fs::exists(out / "sm_90a" / "SM00_REMOVED_ATOM.sass.gz"));    // whole folder replaced
   EXPECT_TRUE(fs::exists(out / "sm_80" / "KEPT.sass.gz"));                    // other archs stay
-  const std::string readme = read(out / "README.md");
+  const std::string readme = read_text(out / "README.md");
   EXPECT_NE(readme.find("sm_80 (1 atoms)"), std::string::npos) << readme;
   EXPECT_NE(readme.find("sm_90a (1 atoms)"), std::string::npos) << readme;
   EXPECT_NE(readme.find(".sass.gz"), std::string::npos) << readme;

@@ -3,6 +3,8 @@
 // watchdog's deadline logic, the selftest family stays hidden, and a failed SASS inspection
 // carries its real reason.
 #include <gtest/gtest.h>
+
+#include "tests/cpp/test_support.hpp"
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -27,21 +29,8 @@ namespace fs = std::filesystem;
 namespace tcb {
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/tcb_runner_safety_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using tcb::test::TempDir;
+using tcb::test::read_text;
 
 // ---- item 3: an empty selection is a usage error, before any GPU is looked for ------------
 
@@ -83,8 +72,8 @@ TEST(RunSafety, OutFolderHoldingARunIsRefusedAndUntouched) {
   EXPECT_EQ(r.code, kExitExists) << r.out;
   EXPECT_NE(r.out.find(out.string()), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("--force"), std::string::npos) << r.out;
-  EXPECT_EQ(read(out / "run.json"), "{\"status\": \"complete\"}\n");
-  EXPECT_EQ(read(out / "instructions.csv"), "committed rows\n");
+  EXPECT_EQ(read_text(out / "run.json"), "{\"status\": \"complete\"}\n");
+  EXPECT_EQ(read_text(out / "instructions.csv"), "committed rows\n");
   EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator{}), 1) << "staging left";
 }
 
@@ -104,7 +93,7 @@ TEST(SassSafety, ExistingDumpIsRefusedAndUntouched) {
   std::ofstream(tmp.path / "sm_90a" / "OLD.sass.gz") << "old";
   const CliResult r = run_tcbench("sass --out " + tmp.path.string());
   EXPECT_EQ(r.code, kExitExists) << r.out;
-  EXPECT_EQ(read(tmp.path / "sm_90a" / "OLD.sass.gz"), "old");
+  EXPECT_EQ(read_text(tmp.path / "sm_90a" / "OLD.sass.gz"), "old");
   EXPECT_EQ(std::distance(fs::directory_iterator(tmp.path), fs::directory_iterator{}), 1);
 }
 
@@ -121,7 +110,7 @@ TEST(SassSafety, DefaultDumpGoesUnderTheWorkingFolderNotTheSourceTree) {
   const int status = pclose(p);
   EXPECT_EQ(WEXITSTATUS(status), kExitExists) << out;  // the working folder's sass/, which exists
   EXPECT_NE(out.find((tmp.path / "sass").string()), std::string::npos) << out;
-  EXPECT_EQ(read(tmp.path / "sass" / "README.md"), "mine");
+  EXPECT_EQ(read_text(tmp.path / "sass" / "README.md"), "mine");
 }
 
 // ---- item 15: no non-finite figure passes the plausibility guard ---------------------------

@@ -1,6 +1,8 @@
 // SASS inspection: the cuobjdump parser on a real dump excerpt (tests/data/sass_sample.txt),
 // native/emulated classification, the output folder, and tool lookup. Needs no GPU or CUDA tool.
 #include <gtest/gtest.h>
+
+#include "tests/cpp/test_support.hpp"
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -24,15 +26,13 @@ namespace fs = std::filesystem;
 namespace tcb {
 namespace {
 
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using tcb::test::TempDir;
+using tcb::test::ScopedEnv;
+using tcb::test::write_script;
+using tcb::test::read_text;
 
 std::string sample_text() {
-  const std::string text = read_file(fs::path(TCB_TEST_DATA_DIR) / "sass_sample.txt");
+  const std::string text = read_text(fs::path(TCB_TEST_DATA_DIR) / "sass_sample.txt");
   EXPECT_FALSE(text.empty()) << "missing " << TCB_TEST_DATA_DIR << "/sass_sample.txt";
   return text;
 }
@@ -45,40 +45,6 @@ const KernelSass* find_kernel(const std::vector<KernelSass>& ks, const std::stri
 }
 
 using Strings = std::vector<std::string>;
-
-// A scratch folder removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tcb_sass_test_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data()) ? fs::path(tmpl) : fs::path();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
-
-// Sets an environment variable for the scope of a test.
-struct ScopedEnv {
-  std::string name, old;
-  bool had;
-  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
-    const char* v = std::getenv(n.c_str());
-    had = v != nullptr;
-    if (had) old = v;
-    ::setenv(n.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (had) ::setenv(name.c_str(), old.c_str(), 1);
-    else ::unsetenv(name.c_str());
-  }
-};
-
-void write_script(const fs::path& p, const std::string& body, bool executable = true) {
-  std::ofstream(p) << "#!/bin/sh\n" << body << "\n";
-  ::chmod(p.c_str(), executable ? 0755 : 0644);
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -253,7 +219,7 @@ TEST(SassWrite, WritesPerArchDumpsCsvAndReadme) {
   write_sass_dir(out.string(), ks, s);
 
   EXPECT_TRUE(fs::exists(out / "README.md"));
-  const std::string readme = read_file(out / "README.md");
+  const std::string readme = read_text(out / "README.md");
   EXPECT_NE(readme.find("tcbench sass"), std::string::npos);
 
   const std::string dump = read_gzip_file((out / "sm_90a" / "SM89_16x8x32_F32E4M3E4M3F32_TN.sass.gz").string());
@@ -264,7 +230,7 @@ TEST(SassWrite, WritesPerArchDumpsCsvAndReadme) {
   EXPECT_TRUE(fs::exists(out / "sm_80" / "SM80_16x8x16_F32F16F16F32_TN.sass.gz"));
   EXPECT_FALSE(fs::exists(out / "sm_90a" / ".sass.gz"));  // the probe kernel has no atom
 
-  const std::string csv = read_file(out / "sm_90a" / "opcodes.csv");
+  const std::string csv = read_text(out / "sm_90a" / "opcodes.csv");
   std::istringstream lines(csv);
   std::string header, row1, row2, extra;
   std::getline(lines, header);
@@ -314,7 +280,7 @@ TEST(SassTools, RunCuobjdumpCapturesStdoutAndReportsFailure) {
 
   std::string text, err;
   ASSERT_TRUE(run_cuobjdump_sass(binary.string(), &text, &err)) << err;
-  EXPECT_EQ(text, read_file(sample));  // stderr is kept out of the disassembly
+  EXPECT_EQ(text, read_text(sample));  // stderr is kept out of the disassembly
   EXPECT_EQ(parse_cuobjdump_sass(text).size(), 6u);
 
   EXPECT_FALSE(run_cuobjdump_sass((tmp.path / "missing").string(), &text, &err));

@@ -4,6 +4,8 @@
 #include "harness/shell.hpp"
 
 #include <gtest/gtest.h>
+
+#include "tests/cpp/test_support.hpp"
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -14,42 +16,11 @@
 namespace tcb {
 namespace {
 
+using tcb::test::TempDir;
+using tcb::test::ScopedEnv;
+using tcb::test::write_script;
+
 namespace fs = std::filesystem;
-
-// A scratch folder removed at the end of the test.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "tcb_shell_test_XXXXXX").string();
-    path = ::mkdtemp(tmpl.data()) ? fs::path(tmpl) : fs::path();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path.empty()) fs::remove_all(path, ec);
-  }
-};
-
-// Sets an environment variable for the scope of a test.
-struct ScopedEnv {
-  std::string name, old;
-  bool had;
-  ScopedEnv(const std::string& n, const std::string& value) : name(n) {
-    const char* v = std::getenv(n.c_str());
-    had = v != nullptr;
-    if (had) old = v;
-    ::setenv(n.c_str(), value.c_str(), 1);
-  }
-  ~ScopedEnv() {
-    if (had) ::setenv(name.c_str(), old.c_str(), 1);
-    else ::unsetenv(name.c_str());
-  }
-};
-
-void write_script(const fs::path& p, const std::string& body, bool executable = true) {
-  fs::create_directories(p.parent_path());
-  std::ofstream(p) << "#!/bin/sh\n" << body << "\n";
-  ::chmod(p.c_str(), executable ? 0755 : 0644);
-}
 
 // A machine like the one setup.sh leaves behind: a python3 (a stand-in on PATH) whose `nvidia`
 // package holds wheel folders with a bin/ each, and no CUDA toolkit copy of the tool.

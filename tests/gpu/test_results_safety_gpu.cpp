@@ -4,6 +4,8 @@
 // run measures the SM clock (16), a failed SASS inspection refuses with its real reason unless
 // --no-sass (4, 16), numerics samples are written gzip-compressed (19).
 #include <gtest/gtest.h>
+
+#include "tests/cpp/test_support.hpp"
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,6 +27,9 @@ namespace fs = std::filesystem;
 namespace tcb {
 namespace {
 
+using tcb::test::TempDir;
+using tcb::test::read_text;
+
 #define REQUIRE_GPU()                                                 \
   {                                                                   \
     DeviceInfo dev;                                                   \
@@ -32,23 +37,7 @@ namespace {
     if (!query_device(0, &dev, &why)) GTEST_SKIP() << "no GPU: " << why; \
   }
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/tcb_safety_gpu_XXXXXX";
-    path = mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-std::string read(const fs::path& p) {
-  std::ifstream f(p);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read(p)); }
+nlohmann::json read_json(const fs::path& p) { return nlohmann::json::parse(read_text(p)); }
 
 // tcbench with `args` in the background (its output to `log`); returns its pid.
 pid_t start_tcbench(const std::string& args, const fs::path& log, const std::string& env = "") {
@@ -110,14 +99,14 @@ TEST(GpuWatchdog, PlantedHangIsStoppedWithEarlierRowsKeptAndTheRunPartial) {
                                    "--filter 'SM80_16x8x16_F32F16F16F32_TN/|SELFTEST' --out " + out.string(),
                                tmp.path / "log", std::chrono::seconds(120));
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const std::string log = read(tmp.path / "log");
+  const std::string log = read_text(tmp.path / "log");
   ASSERT_EQ(code, kExitTimedOut) << log;
   EXPECT_LT(secs, 90) << "the process must end soon after the deadline";
   EXPECT_FALSE(fs::exists(out)) << "a partial run must not become the target";
   const fs::path partial = partial_of(out);
   ASSERT_FALSE(partial.empty()) << log;
   EXPECT_NE(log.find(partial.string()), std::string::npos) << "the message says where: " << log;
-  const std::string csv = read(partial / "instructions.csv");
+  const std::string csv = read_text(partial / "instructions.csv");
   EXPECT_GT(count_lines_with(csv, "SM80_16x8x16_F32F16F16F32_TN,") , 10) << csv;  // the real benchmark's rows
   EXPECT_EQ(count_lines_with(csv, "timed_out"), 1) << csv;
   EXPECT_NE(csv.find("SELFTEST_SPIN_FOREVER"), std::string::npos) << csv;
@@ -135,8 +124,8 @@ TEST(GpuSigint, InterruptedSweepLeavesAPartialFolderBesideTheIntactEarlierRun) {
   ASSERT_EQ(run_tcbench(std::string("run --no-progress --no-sass ") + kOneAtom + " --out " + out.string(),
                         tmp.path / "log1"),
             kExitOk)
-      << read(tmp.path / "log1");
-  const std::string earlier_csv = read(out / "instructions.csv"), earlier_run = read(out / "run.json");
+      << read_text(tmp.path / "log1");
+  const std::string earlier_csv = read_text(out / "instructions.csv"), earlier_run = read_text(out / "run.json");
   EXPECT_EQ(read_json(out / "run.json")["status"], "complete");
 
   // Again without --force: refused, nothing touched.
@@ -153,16 +142,16 @@ TEST(GpuSigint, InterruptedSweepLeavesAPartialFolderBesideTheIntactEarlierRun) {
   std::this_thread::sleep_for(std::chrono::seconds(5));
   kill(pid, SIGINT);
   const int code = wait_exit(pid, std::chrono::seconds(120));
-  const std::string log = read(tmp.path / "log3");
+  const std::string log = read_text(tmp.path / "log3");
   ASSERT_EQ(code, kExitInterrupted) << log;
-  EXPECT_EQ(read(out / "instructions.csv"), earlier_csv) << "the complete run was replaced by a partial one";
-  EXPECT_EQ(read(out / "run.json"), earlier_run);
+  EXPECT_EQ(read_text(out / "instructions.csv"), earlier_csv) << "the complete run was replaced by a partial one";
+  EXPECT_EQ(read_text(out / "run.json"), earlier_run);
   const fs::path partial = partial_of(out);
   ASSERT_FALSE(partial.empty()) << log;
   const auto run = read_json(partial / "run.json");
   EXPECT_EQ(run["status"], "partial");
   EXPECT_EQ(run["partial_reason"], "interrupted");
-  EXPECT_GT(count_lines_with(read(partial / "instructions.csv"), ","), 1);
+  EXPECT_GT(count_lines_with(read_text(partial / "instructions.csv"), ","), 1);
   EXPECT_NE(log.find(partial.string()), std::string::npos) << log;
 }
 
@@ -176,13 +165,13 @@ TEST(GpuRunSafety, LatencyOnlyRunMeasuresTheClockAndNotesNoSass) {
                             out.string(),
                         tmp.path / "log"),
             kExitOk)
-      << read(tmp.path / "log");
+      << read_text(tmp.path / "log");
   const auto run = read_json(out / "run.json");
   ASSERT_TRUE(run["clocks"]["sm_clock_mhz_measured_median"].is_number()) << run["clocks"].dump();
   EXPECT_GT(run["clocks"]["sm_clock_mhz_measured_median"].get<double>(), 100);
   EXPECT_EQ(run["status"], "complete");
   EXPECT_NE(run["sass"].get<std::string>().find("--no-sass"), std::string::npos);
-  const std::string csv = read(out / "instructions.csv");
+  const std::string csv = read_text(out / "instructions.csv");
   EXPECT_NE(csv.find("SASS not inspected (--no-sass)"), std::string::npos) << csv;
   EXPECT_EQ(csv.find("cuobjdump not found"), std::string::npos) << csv;
 }
@@ -199,7 +188,7 @@ TEST(GpuRunSafety, FailedSassInspectionRefusesWithTheRealReason) {
   EXPECT_EQ(run_tcbench(std::string("run --no-progress ") + kOneAtom + " --out " + out.string(), tmp.path / "log",
                         std::chrono::seconds(300), env),
             kExitFailure);
-  const std::string log = read(tmp.path / "log");
+  const std::string log = read_text(tmp.path / "log");
   EXPECT_NE(log.find("planted cuobjdump failure"), std::string::npos) << log;
   EXPECT_NE(log.find("--no-sass"), std::string::npos) << log;
   EXPECT_FALSE(fs::exists(out));
@@ -211,7 +200,7 @@ TEST(GpuNumericsSafety, SamplesAreGzipOnlyAndAnExistingRunIsRefused) {
   const fs::path out = tmp.path / "num";
   const std::string args = "numerics --filter 'SM80_16x8x16_F32F16F16F32_TN' --cases 2000 --sample 100 --out " +
                            out.string();
-  ASSERT_EQ(run_tcbench(args, tmp.path / "log"), kExitOk) << read(tmp.path / "log");
+  ASSERT_EQ(run_tcbench(args, tmp.path / "log"), kExitOk) << read_text(tmp.path / "log");
   int gz = 0, plain = 0;
   for (const auto& e : fs::directory_iterator(out / "numerics_sample")) {
     const std::string name = e.path().filename().string();
@@ -221,7 +210,7 @@ TEST(GpuNumericsSafety, SamplesAreGzipOnlyAndAnExistingRunIsRefused) {
   EXPECT_EQ(gz, 1);
   EXPECT_EQ(plain, 0);
   EXPECT_EQ(read_json(out / "numerics_run.json")["status"], "complete");
-  EXPECT_EQ(run_tcbench(args, tmp.path / "log2"), kExitExists) << read(tmp.path / "log2");
+  EXPECT_EQ(run_tcbench(args, tmp.path / "log2"), kExitExists) << read_text(tmp.path / "log2");
 }
 
 }  // namespace
