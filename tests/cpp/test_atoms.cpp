@@ -77,7 +77,10 @@ TEST(Registry, EveryTableRowIsRegisteredOnceWithAllIlpVariants) {
     EXPECT_EQ(b.kernel(3), nullptr) << "ILP 3 was never compiled";
   }
   EXPECT_EQ(seen.size(), table.size());
-  EXPECT_EQ(table.size(), 54u);  // 52 PTX variants + 2 .satfinite forms
+  EXPECT_GE(table.size(), 54u);  // a floor (52 PTX variants + 2 .satfinite forms): adding a row needs no edit
+  // ... and every row is a distinct instruction.
+  std::set<std::string> ptx;
+  for (const AtomInfo& a : table) EXPECT_TRUE(ptx.insert(a.ptx).second) << "two rows for " << a.ptx;
 }
 
 }  // namespace

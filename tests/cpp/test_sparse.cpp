@@ -47,7 +47,7 @@ uint32_t word(const std::vector<uint8_t>& bytes, size_t i) {
 
 TEST(SparseTable, RowsAreUniqueAndSelfConsistent) {
   const auto all = sparse_atoms();
-  EXPECT_EQ(all.size(), 104u);
+  EXPECT_GE(all.size(), 104u);  // a floor (every legal selector today): adding a row needs no edit here
   std::set<std::string> names;
   for (const SpAtom& s : all) {
     const AtomInfo& a = s.info;

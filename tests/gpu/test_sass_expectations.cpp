@@ -28,75 +28,19 @@ enum class Lowering {
   f2fp_hmma,     // e4m3/e5m2: F2FP ...UNPACK_B to f16, then HMMA (no QMMA on sm_90)
 };
 
-// Observed in the SASS that nvcc 13.0 generates for sm_90a (cuobjdump 13.0). A different
-// toolkit may lower differently: if this test fails after a toolkit change, read
-// sass/sm_90a/opcodes.csv (`tcbench sass`) and update the list together with docs/.
-const std::map<std::string, Lowering>& sm90a_expectations() {
-  static const std::map<std::string, Lowering> k = {
-      // HMMA f16 (m16n8k8, m16n8k16), bf16, tf32
-      {"SM75_16x8x8_F16F16F16F16_TN", Lowering::native},
-      {"SM75_16x8x8_F32F16F16F32_TN", Lowering::native},
-      {"SM80_16x8x16_F16F16F16F16_TN", Lowering::native},
-      {"SM80_16x8x16_F32F16F16F32_TN", Lowering::native},
-      {"SM80_16x8x8_F32BF16BF16F32_TN", Lowering::native},
-      {"SM80_16x8x16_F32BF16BF16F32_TN", Lowering::native},
-      {"SM80_16x8x4_F32TF32TF32F32_TN", Lowering::native},
-      {"SM80_16x8x8_F32TF32TF32F32_TN", Lowering::native},
-      // DMMA
-      {"SM80_8x8x4_F64F64F64F64_TN", Lowering::native},
-      {"SM90_16x8x4_F64F64F64F64_TN", Lowering::native},
-      {"SM90_16x8x8_F64F64F64F64_TN", Lowering::native},
-      {"SM90_16x8x16_F64F64F64F64_TN", Lowering::native},
-      // IMMA s8/u8
-      {"SM75_8x8x16_S32S8S8S32_TN", Lowering::native},
-      {"SM80_16x8x16_S32S8S8S32_TN", Lowering::native},
-      {"SM80_16x8x32_S32S8S8S32_TN", Lowering::native},
-      {"SM80_16x8x32_S32S8S8S32_TN_SATFINITE", Lowering::native},  // IMMA.16832.S8.S8.SAT
-      {"SM75_8x8x16_S32S8U8S32_TN", Lowering::native},
-      {"SM80_16x8x16_S32S8U8S32_TN", Lowering::native},
-      {"SM80_16x8x32_S32S8U8S32_TN", Lowering::native},
-      {"SM75_8x8x16_S32U8S8S32_TN", Lowering::native},
-      {"SM80_16x8x16_S32U8S8S32_TN", Lowering::native},
-      {"SM80_16x8x32_S32U8S8S32_TN", Lowering::native},
-      {"SM75_8x8x16_S32U8U8S32_TN", Lowering::native},
-      {"SM80_16x8x16_S32U8U8S32_TN", Lowering::native},
-      {"SM80_16x8x32_S32U8U8S32_TN", Lowering::native},
-      // BMMA AND
-      {"SM80_8x8x128_S32U1U1S32_TN_ANDPOPC", Lowering::native},
-      {"SM80_16x8x128_S32U1U1S32_TN_ANDPOPC", Lowering::native},
-      {"SM80_16x8x256_S32U1U1S32_TN_ANDPOPC", Lowering::native},
-      // emulated: f16 m8n8k4
-      {"SM70_8x8x4_F16F16F16F16_TN", Lowering::no_tensor_op},
-      {"SM70_8x8x4_F32F16F16F32_TN", Lowering::no_tensor_op},
-      // emulated: s4/u4 on 8-bit IMMA
-      {"SM75_8x8x32_S32S4S4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x32_S32S4S4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x64_S32S4S4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x64_S32S4S4S32_TN_SATFINITE", Lowering::imma_8bit},
-      {"SM75_8x8x32_S32S4U4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x32_S32S4U4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x64_S32S4U4S32_TN", Lowering::imma_8bit},
-      {"SM75_8x8x32_S32U4S4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x32_S32U4S4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x64_S32U4S4S32_TN", Lowering::imma_8bit},
-      {"SM75_8x8x32_S32U4U4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x32_S32U4U4S32_TN", Lowering::imma_8bit},
-      {"SM80_16x8x64_S32U4U4S32_TN", Lowering::imma_8bit},
-      // emulated: b1 XOR on BMMA.AND
-      {"SM75_8x8x128_S32U1U1S32_TN_XORPOPC", Lowering::bmma_and},
-      {"SM80_16x8x128_S32U1U1S32_TN_XORPOPC", Lowering::bmma_and},
-      {"SM80_16x8x256_S32U1U1S32_TN_XORPOPC", Lowering::bmma_and},
-      // emulated: fp8 via F2FP + HMMA
-      {"SM89_16x8x32_F32E4M3E4M3F32_TN", Lowering::f2fp_hmma},
-      {"SM89_16x8x32_F16E4M3E4M3F16_TN", Lowering::f2fp_hmma},
-      {"SM89_16x8x32_F32E4M3E5M2F32_TN", Lowering::f2fp_hmma},
-      {"SM89_16x8x32_F16E4M3E5M2F16_TN", Lowering::f2fp_hmma},
-      {"SM89_16x8x32_F32E5M2E4M3F32_TN", Lowering::f2fp_hmma},
-      {"SM89_16x8x32_F16E5M2E4M3F16_TN", Lowering::f2fp_hmma},
-      {"SM89_16x8x32_F32E5M2E5M2F32_TN", Lowering::f2fp_hmma},
-      {"SM89_16x8x32_F16E5M2E5M2F16_TN", Lowering::f2fp_hmma},
-  };
-  return k;
+// How nvcc 13.0 lowers mma.sync on sm_90a (cuobjdump 13.0), as a rule over the atom's own
+// declaration, so that a new atom needs no entry here: Hopper has no HMMA.884 (f16 m8n8k4), no
+// 4-bit IMMA, no BMMA XOR and no QMMA. A different toolkit may lower differently: if this test
+// fails after a toolkit change, read sass/sm_90a/opcodes.csv (`tcbench sass`) and update the rule
+// together with docs/.
+Lowering sm90a_lowering(const AtomInfo& a) {
+  const auto is4 = [](DType t) { return t == DType::s4 || t == DType::u4; };
+  const auto is_fp8 = [](DType t) { return t == DType::e4m3 || t == DType::e5m2; };
+  if (a.m == 8 && a.n == 8 && a.k == 4 && a.a == DType::f16) return Lowering::no_tensor_op;
+  if (is4(a.a) || is4(a.b)) return Lowering::imma_8bit;
+  if (a.bitop == BitOp::xor_popc) return Lowering::bmma_and;
+  if (is_fp8(a.a) || is_fp8(a.b)) return Lowering::f2fp_hmma;
+  return Lowering::native;
 }
 
 bool any_matches(const std::vector<std::string>& ops, const char* re) {
@@ -156,17 +100,13 @@ TEST_F(SassExpectations, EveryAtomOfSm90HasKernels) {
 }
 
 TEST_F(SassExpectations, MmaSyncNativeAndEmulatedAsObservedWithNvcc13) {
-  const auto& expect = sm90a_expectations();
-  // Every listed atom is registered, and every registered mma.sync atom is listed.
-  std::set<std::string> registered;
-  for (const AtomInfo& a : atoms_)
-    if (a.family == Family::mma_sync && a.exists_on(90)) {
-      registered.insert(a.name);
-      EXPECT_TRUE(expect.count(a.name)) << a.name << " is new: add how sm_90a runs it to sm90a_expectations()";
-    }
-  for (const auto& [name, lowering] : expect) {
+  int checked = 0;
+  for (const AtomInfo& a : atoms_) {
+    if (a.family != Family::mma_sync || !a.exists_on(90)) continue;
+    const std::string name = a.name;
+    const Lowering lowering = sm90a_lowering(a);
     SCOPED_TRACE(name);
-    EXPECT_TRUE(registered.count(name)) << "listed but not registered (renamed?)";
+    ++checked;
     auto it = summary_.find(name);
     if (it == summary_.end()) {
       ADD_FAILURE() << "no SASS summary";
@@ -201,6 +141,7 @@ TEST_F(SassExpectations, MmaSyncNativeAndEmulatedAsObservedWithNvcc13) {
         break;
     }
   }
+  EXPECT_GE(checked, 50) << "too few mma.sync atoms registered for sm_90";
 }
 
 }  // namespace
