@@ -18,24 +18,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-# Column order of instructions.csv (harness/result_row.cpp, csv_columns()).
-CSV_COLUMNS = [
-    "family", "ptx", "atom", "m", "n", "k", "a_type", "b_type", "c_type", "d_type", "arch", "metric",
-    "warps_per_sm", "ilp", "value", "unit", "median", "iqr", "cv", "samples", "discarded",
-    "sm_clock_mhz", "native", "sass_opcodes", "verified", "valid", "note",
-]
-INT_COLUMNS = ["m", "n", "k", "warps_per_sm", "ilp", "samples", "discarded"]
-FLOAT_COLUMNS = ["value", "median", "iqr", "cv", "sm_clock_mhz"]
-BOOL_COLUMNS = ["native", "verified", "valid"]
-METRICS = ("latency_cycles", "issue_interval_cycles", "ops_per_clk_sm", "actual_ops_per_clk_sm", "tflops",
-           "skipped", "error")
+# The results schema, defined once in results_schema.json (next to this file, installed with the
+# package) and compiled into the C++ writer (harness/result_row.cpp): instructions.csv's columns in
+# order with their types, the metrics with their units, the run.json status values.
+SCHEMA_PATH = Path(__file__).with_name("results_schema.json")
+SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+SCHEMA_VERSION = SCHEMA["schema_version"]
+_COLUMNS = SCHEMA["instructions_csv"]["columns"]
+CSV_COLUMNS = [c["name"] for c in _COLUMNS]
+INT_COLUMNS = [c["name"] for c in _COLUMNS if c["type"] == "int"]
+FLOAT_COLUMNS = [c["name"] for c in _COLUMNS if c["type"] == "float"]
+BOOL_COLUMNS = [c["name"] for c in _COLUMNS if c["type"] == "bool"]
+METRICS = tuple(m["name"] for m in SCHEMA["metrics"])
+METRIC_UNITS = {m["name"]: m["unit"] for m in SCHEMA["metrics"]}
 # Rows that carry no measurement at all (the atom or point was not run).
 NOT_MEASURED = ("skipped",)
 # One measurement: merging folders keeps the first folder's row for each of these keys.
 POINT_KEY = ["family", "atom", "metric", "warps_per_sm", "ilp"]
-# The only run.json status whose numbers are a whole run ("running", "interrupted", "failed",
-# "partial", "timed_out", ... are not).
-COMPLETE_STATUS = "complete"
+# The only run.json status whose numbers are a whole run ("running" and "partial", whatever its
+# partial_reason, are not).
+COMPLETE_STATUS = SCHEMA["run_json"]["complete_status"]
 
 
 def measured_mask(rows: pd.DataFrame) -> pd.Series:

@@ -11,10 +11,10 @@ struct ResultRow {
   int m = 0, n = 0, k = 0;
   std::string a_type, b_type, c_type, d_type;
   std::string arch;             // e.g. sm_90
-  std::string metric;           // latency_cycles | ops_per_clk_sm | tflops | skipped
+  std::string metric;           // one of the metrics of analysis/results_schema.json
   int warps_per_sm = 0, ilp = 0;
   double value = 0;             // the reported figure (median); 0 when not valid
-  std::string unit;             // cycles | ops/clk/SM | TFLOP/s
+  std::string unit;             // the metric's unit in analysis/results_schema.json
   Summary stats;                // over kept samples
   int discarded = 0;            // samples dropped as throttled
   double sm_clock_mhz = 0;      // median in-kernel measured SM clock
@@ -25,7 +25,8 @@ struct ResultRow {
   std::string note;             // why invalid / skipped, or other remarks
 };
 
-// Column order of instructions.csv.
+// Column order of instructions.csv: the columns of analysis/results_schema.json (compiled in),
+// read once at first use; csv_fields gives a row's fields in the same order.
 const std::vector<std::string>& csv_columns();
 std::vector<std::string> csv_fields(const ResultRow& row);
 
