@@ -12,6 +12,7 @@ import gzip
 import io
 import json
 import math
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,9 +46,11 @@ def measured_mask(rows: pd.DataFrame) -> pd.Series:
 
 
 def valid_mask(rows: pd.DataFrame) -> pd.Series:
-    """Rows that count: measured, verified and plausible (valid), with a finite value."""
-    finite = pd.Series(np.isfinite(rows["value"].to_numpy(dtype=float)), index=rows.index)
-    return measured_mask(rows) & rows["valid"] & (rows["metric"] != "error") & finite
+    """Rows that count: measured, verified and plausible (valid), with a finite positive value (no
+    latency, rate or throughput can be zero or negative; such a row is a writer's bug, not data)."""
+    values = rows["value"].to_numpy(dtype=float)
+    sane = pd.Series(np.isfinite(values) & (values > 0), index=rows.index)
+    return measured_mask(rows) & rows["valid"] & (rows["metric"] != "error") & sane
 
 
 def json_get(node, *keys, default="unknown"):
@@ -139,12 +142,13 @@ def _to_bool(s: pd.Series) -> pd.Series:
 
 # ---- files -----------------------------------------------------------------------------------
 
-def data_file(folder: Path, name: str) -> Path | None:
-    """folder/name, else folder/name.gz (committed results may be gzipped), else None."""
-    for p in (folder / name, folder / (name + ".gz")):
-        if p.is_file():
-            return p
-    return None
+def data_file(folder: Path, name: str, problems: list | None = None) -> Path | None:
+    """folder/name, else folder/name.gz (committed results may be gzipped), else None. Both at once
+    is ambiguous (which is current?): the plain one is read and, given `problems`, that is said."""
+    found = [p for p in (folder / name, folder / (name + ".gz")) if p.is_file()]
+    if len(found) == 2 and problems is not None:
+        problems.append(f"{found[0]} and {found[1]} both exist: read {found[0].name}; remove the stale one")
+    return found[0] if found else None
 
 
 def read_text(path: Path) -> str:
@@ -157,8 +161,8 @@ def read_text(path: Path) -> str:
             return f.read()
     except IsADirectoryError:
         raise ValueError(f"{path}: is a directory, expected a file")
-    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError
-        raise ValueError(f"{path}: cannot read: {e.strerror or e}")
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError; a cut gzip, EOFError
+        raise ValueError(f"{path}: cannot read: {getattr(e, 'strerror', None) or e or type(e).__name__}")
     except UnicodeDecodeError as e:
         raise ValueError(f"{path}: not UTF-8 text (byte {e.start})")
 
@@ -249,13 +253,15 @@ def load_results(results_dir) -> Results:
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such results folder" if not path.exists() else
                                 f"{path}: not a folder (expected results/<gpu-slug>/)")
-    csv_path = data_file(path, "instructions.csv")
+    problems: list = []
+    csv_path = data_file(path, "instructions.csv", problems)
     if csv_path is None:
         raise FileNotFoundError(f"{path / 'instructions.csv'} not found (nor instructions.csv.gz; "
                                 f"run `tcbench run` first)")
-    problems: list = []
     run = read_run_json(path / "run.json", problems)
     rows = read_instructions(csv_path, problems)
+    if not measured_mask(rows).any():
+        problems.append(f"{csv_path}: no measured row (an empty sweep): nothing here can be reported")
     partial = path / "instructions.csv.partial"
     if partial.exists():
         problems.append(f"{partial} exists: a run writing into this folder was cut off before it finished")

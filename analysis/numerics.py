@@ -204,11 +204,11 @@ def load_numerics(folder) -> Numerics:
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such results folder" if not path.exists() else
                                 f"{path}: not a folder (expected results/<gpu-slug>/)")
-    csv_path = data_file(path, CSV_NAME)
+    problems: list = []
+    csv_path = data_file(path, CSV_NAME, problems)
     if csv_path is None:
         raise FileNotFoundError(f"{path / CSV_NAME} not found (nor {CSV_NAME}.gz; run `tcbench numerics` on the "
                                 f"GPU first; it writes {CSV_NAME}, {RUN_NAME} and {SAMPLE_DIR}/ into results/<gpu>/)")
-    problems: list = []
     run_path = path / RUN_NAME
     run = read_run_json(run_path, problems)
     rows, filled = read_numerics_csv(csv_path, problems)

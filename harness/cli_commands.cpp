@@ -128,6 +128,11 @@ int cmd_list(const CommandLine& cl) {
                                    : std::vector<std::string>{cl.family};
   if (!cl.filter.empty()) cfg.include = {cl.filter};
   auto sel = select_benchmarks(cfg);
+  if (sel.empty()) {  // the same selection `run` refuses: say so rather than list nothing with exit 0
+    fmt::print(stderr, "tcbench list: {} selects no benchmark of this build (built families: {})\n",
+               describe_selection(cfg, cl.filter), join(built_families(), ", "));
+    return kExitUsage;
+  }
   fmt::print("{:<44} {:<8} {:<66} {:>12} {:>7} {:>9}\n", "atom", "work", "ptx", "m x n x k", "min sm", "ops/inst");
   for (const Benchmark* b : sel) {
     const AtomInfo& a = b->info;

@@ -213,9 +213,9 @@ SweepConfig Reader::read(const YAML::Node& root) const {
   SweepConfig c;
   c.source = file_;
   // An empty config would silently run the default sweep, which was hardly what its author meant.
-  if (!root.IsDefined() || root.IsNull())
+  if (!root.IsDefined() || root.IsNull() || (root.IsMap() && root.size() == 0))
     fail(root, "",
-         "the config holds no settings (the file is empty, comments only or a bare '---'); "
+         "the config holds no settings (the file is empty, comments only, a bare '---' or '{}'); "
          "to run the default sweep, leave out --config");
   if (!root.IsMap()) fail(root, "", "expected a mapping of settings at the top level, got " + describe(root));
   check_keys(root, "", {"name", "families", "include", "exclude", "data", "repetitions", "warmup", "latency",

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <csignal>
 #include <filesystem>
 
@@ -12,6 +14,7 @@
 #include "harness/cmd_numerics.hpp"
 #include "harness/config.hpp"
 #include "harness/device_info.hpp"
+#include "harness/watchdog.hpp"
 #include "harness/provenance.hpp"
 #include "harness/regex.hpp"
 #include "harness/registry.hpp"
@@ -78,6 +81,32 @@ bool bad_regex(const std::string& option, const std::string& pattern, std::strin
 }
 
 // --device: a non-negative index (whether that GPU exists is asked after parsing).
+// --timeout: a finite number of seconds in [0, kMaxWatchdogSeconds] (NaN would switch the watchdog
+// off silently; a huge value would overflow the deadline).
+CLI::Validator watchdog_seconds() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        char* end = nullptr;
+        const double x = std::strtod(v.c_str(), &end);
+        if (v.empty() || *end != '\0' || !std::isfinite(x) || x < 0 || x > kMaxWatchdogSeconds)
+          return fmt::format("must be between 0 and {:.0f} seconds (got {})", kMaxWatchdogSeconds, v);
+        return "";
+      },
+      "", "watchdog seconds");
+}
+
+// --seed: a base-10 number from 0 to 2^64-1, taken as written (no wrap of -1, no saturation).
+CLI::Validator seed_value() {
+  return CLI::Validator(
+      [](std::string& v) -> std::string {
+        const bool digits = !v.empty() && v.size() <= 20 && v.find_first_not_of("0123456789") == std::string::npos;
+        if (!digits || (v.size() == 20 && v > "18446744073709551615"))
+          return "must be a whole number between 0 and 18446744073709551615 (got " + v + ")";
+        return "";
+      },
+      "", "seed");
+}
+
 CLI::Validator device_index() {
   return CLI::Validator(
       [](std::string& value) -> std::string {
@@ -148,7 +177,7 @@ int main(int argc, char** argv) {
                   fmt::format("Watchdog: seconds one wait for the GPU (a point's launches) may take before the "
                               "sweep stops as timed out (exit {}); 0: none", int(kExitTimedOut)))
       ->default_val(kDefaultWatchdogSeconds)
-      ->check(CLI::NonNegativeNumber.description(""));
+      ->check(watchdog_seconds());
   run->add_flag("--no-sass", cl.no_sass,
                 "Measure without SASS inspection: every kernel gets operands the compiler cannot hoist "
                 "(docs/results_safety.md)");
@@ -174,11 +203,11 @@ int main(int argc, char** argv) {
                        fmt::format("Watchdog: seconds one wait for the GPU (a batch of cases) may take before "
                                    "the command stops as timed out (exit {}); 0: none", int(kExitTimedOut)))
       ->default_val(kDefaultWatchdogSeconds)
-      ->check(CLI::NonNegativeNumber.description(""));
+      ->check(watchdog_seconds());
   numerics->add_option("--filter", nopt.filter, "Regex on atom name or PTX mnemonic");
   numerics->add_option("--cases", nopt.cases, "Random validation cases per path")->check(CLI::Range(1, 100000000));
   numerics->add_option("--sample", nopt.sample, "Cases per path written with the hardware's bits")->check(CLI::Range(0, 100000000));
-  numerics->add_option("--seed", nopt.seed, "Seed of the random cases");
+  numerics->add_option("--seed", nopt.seed, "Seed of the random cases")->check(seed_value());
 
   auto* model = app.add_subcommand("model", "Dot products computed by the CPU tensor-core numerics model (no GPU needed)");
   model->add_option("--preset", cl.model_preset, "v100 | t4 | a100 | h100")->required();

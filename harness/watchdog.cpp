@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -12,7 +13,8 @@ namespace tcb {
 
 Deadline Deadline::after(double seconds, Clock::time_point now) {
   Deadline d;
-  if (!(seconds > 0)) return d;
+  if (!(seconds > 0)) return d;  // 0: no watchdog (the CLI refuses NaN and negatives)
+  seconds = std::min(seconds, kMaxWatchdogSeconds);  // a duration_cast of a huge value overflows
   d.set_ = true;
   d.seconds_ = seconds;
   d.at_ = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));

@@ -18,6 +18,7 @@ namespace tcb {
 // How long one wait for the GPU may take by default: the slowest point of the shipped sweeps
 // (all its repetitions) takes well under a second, so this only ever catches a hang.
 constexpr double kDefaultWatchdogSeconds = 120;
+constexpr double kMaxWatchdogSeconds = 86400;  // a day: --timeout is bounded like every other number
 
 class Deadline {
  public:

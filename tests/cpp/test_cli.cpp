@@ -119,6 +119,25 @@ TEST(Cli, UnknownFamilyIsAUsageErrorListingTheFamilies) {
   EXPECT_EQ(run("list --family mma.sync").code, 0);
 }
 
+// Items 3, 8, 15, 21 (relatives): --timeout took NaN (the watchdog silently off) and values whose
+// deadline overflows; --seed took -1 (wrapped); list exited 0 on a filter selecting nothing.
+TEST(Cli, TimeoutSeedAndEmptyListAreUsageErrors) {
+  for (const char* t : {"nan", "inf", "1e30", "-1", "x"}) {
+    for (const char* cmd : {"run", "numerics"}) {
+      Result r = run(std::string(cmd) + " --timeout " + t);
+      EXPECT_EQ(r.code, tcb::kExitUsage) << cmd << " --timeout " << t << ": " << r.out;
+      EXPECT_TRUE(contains(r.out, "must be between 0 and 86400")) << r.out;
+    }
+  }
+  for (const char* seed : {"-1", "18446744073709551616", "1.5"}) {
+    Result r = run(std::string("numerics --seed ") + seed);
+    EXPECT_EQ(r.code, tcb::kExitUsage) << seed << ": " << r.out;
+  }
+  Result r = run("list --filter 'zzz_no_such_atom'");
+  EXPECT_EQ(r.code, tcb::kExitUsage) << r.out;
+  EXPECT_TRUE(contains(r.out, "selects no benchmark")) << r.out;
+}
+
 // Item 9: numerics --filter was looked at only after the GPU (exit 4 without one).
 TEST(Cli, NumericsFilterIsCheckedBeforeTheGpu) {
   Result r = run("numerics --filter '('");

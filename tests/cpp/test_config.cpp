@@ -222,7 +222,7 @@ static std::string message_of(const std::string& yaml) { return error_of(yaml).w
 
 // Item 6: an empty config ran the default sweep without a word.
 TEST(ConfigErrors, EmptyConfigIsRefused) {
-  for (const char* yaml : {"", "\n\n", "# only a comment\n", "---\n", "---", "--- # nothing\n...\n"}) {
+  for (const char* yaml : {"", "\n\n", "# only a comment\n", "---\n", "---", "--- # nothing\n...\n", "{}", "{}\n# x\n"}) {
     const ConfigError e = error_of(yaml);
     EXPECT_EQ(e.file, kFile) << yaml;
     EXPECT_EQ(e.field, "") << yaml;

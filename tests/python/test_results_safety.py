@@ -18,6 +18,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from analysis import load_results  # noqa: E402
+from analysis.__main__ import main  # noqa: E402
 from analysis.report import atom_summary, saturation_point  # noqa: E402
 from synthetic import mma_sync_rows, write_folder  # noqa: E402
 
@@ -287,3 +288,40 @@ def test_plots_are_compact(folder):
             assert im.mode == "P", p  # a palette PNG
             assert im.size[0] <= 720, (p, im.size)  # sized for reading, not printing
         assert p.stat().st_size < 40_000, p
+
+
+# Relatives found in review: a damaged .gz gave a traceback; an empty sweep and impossible values
+# were reported as data; two copies of one file were read without a word.
+def test_damaged_gzip_is_named_not_a_traceback(tmp_path, capsys):
+    import gzip as _gzip
+    folder = write_folder(tmp_path / "r", mma_sync_rows())
+    raw = _gzip.compress((folder / "instructions.csv").read_bytes())
+    (folder / "instructions.csv").unlink()
+    for name, data in (("cut", raw[: len(raw) // 2]), ("corrupt", raw[:20] + b"\x00" * 40 + raw[60:])):
+        (folder / "instructions.csv.gz").write_bytes(data)
+        assert main(["report", str(folder)]) == 1, name
+        err = capsys.readouterr().err
+        assert "instructions.csv.gz" in err and "Traceback" not in err, (name, err)
+
+
+def test_empty_sweep_is_reported(tmp_path, capsys):
+    folder = write_folder(tmp_path / "r", [])
+    assert main(["report", str(folder)]) == 1
+    assert "no measured row" in capsys.readouterr().err
+
+
+def test_non_positive_values_do_not_count(tmp_path):
+    from analysis.load import load_results
+    rows = mma_sync_rows()
+    rows[0] = dict(rows[0], value=-5.0, median=-5.0)
+    r = load_results(write_folder(tmp_path / "r", rows))
+    assert (r.valid["value"] > 0).all()
+    assert len(r.valid) == sum(1 for x in rows if x["valid"] == "true" and float(x["value"]) > 0)
+
+
+def test_plain_and_gzipped_copies_are_reported(tmp_path, capsys):
+    import gzip as _gzip
+    folder = write_folder(tmp_path / "r", mma_sync_rows())
+    (folder / "instructions.csv.gz").write_bytes(_gzip.compress((folder / "instructions.csv").read_bytes()))
+    assert main(["report", str(folder)]) == 1
+    assert "both exist" in capsys.readouterr().err
