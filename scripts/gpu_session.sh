@@ -92,8 +92,14 @@ if has sanitize; then
     log "sanitize $tool"
     timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 99 --print-limit 100 \
       ./build/tcbench run --no-progress --config configs/sanitize.yaml \
-      --out "/tmp/sanitize-$tool" >"$res/sanitize/$tool.log" 2>&1
+      --out "/tmp/sanitize-$tool" --force >"$res/sanitize/$tool.log" 2>&1
     echo "sanitize $tool rc=$?"; tail -3 "$res/sanitize/$tool.log"
+    # The numerics probe and case-runner kernels too (a few paths of each kind, few cases).
+    timeout 300 compute-sanitizer --tool "$tool" --error-exitcode 99 --print-limit 100 \
+      ./build/tcbench numerics --cases 200 --sample 0 --out "/tmp/sanitize-numerics-$tool" --force \
+      --filter '^(SM80_16x8x16_F32F16F16F32_TN|SM90_16x8x16_F64F64F64F64_TN|SM89_16x8x32_F32E4M3E4M3F32_TN|SM80_WMMA_16x16x8_F32TF32TF32F32_TN|SM90_64x64x16_F32F16F16_(SS|RS))/' \
+      >"$res/sanitize/numerics_$tool.log" 2>&1
+    echo "sanitize numerics $tool rc=$?"; tail -2 "$res/sanitize/numerics_$tool.log"
   done
 fi
 if has numerics; then
