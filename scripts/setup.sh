@@ -75,13 +75,17 @@ missing_hint() {  # how to get something no package manager here provides
 # ---- detection: fills MISSING ("name package" rows, package "-" when none) --------------------
 MISSING=()
 
-check_commands() {
+# check_rows TABLE TEST: for each "name package" row of the array TABLE, TEST name, else MISSING.
+check_rows() {
+  local -n rows=$1
   local row name pkg
-  for row in "${COMMANDS[@]}"; do
+  for row in "${rows[@]}"; do
     read -r name pkg <<<"$row"
-    have_command "$name" || MISSING+=("$name $pkg")
+    "$2" "$name" || MISSING+=("$name $pkg")
   done
 }
+
+check_commands() { check_rows COMMANDS have_command; }
 
 # Runs the CMake probe over LIBRARIES (those the hook pretends missing are skipped). Needs cmake
 # and a C++ compiler, which check_commands looks for first.
@@ -112,13 +116,7 @@ check_libraries() {
 
 python_has() { ! pretend_missing "$1" && python3 -c "import $1" >/dev/null 2>&1; }
 
-check_python_modules() {
-  local row name pkg
-  for row in "${PYTHON_MODULES[@]}"; do
-    read -r name pkg <<<"$row"
-    python_has "$name" || MISSING+=("$name $pkg")
-  done
-}
+check_python_modules() { check_rows PYTHON_MODULES python_has; }
 
 # The folders of the NVIDIA PyPI wheels' executables (site-packages/nvidia/<x>/bin).
 wheel_bin_dirs() {

@@ -101,14 +101,9 @@ TEST(SassSafety, DefaultDumpGoesUnderTheWorkingFolderNotTheSourceTree) {
   TempDir tmp;
   fs::create_directories(tmp.path / "sass");
   std::ofstream(tmp.path / "sass" / "README.md") << "mine";
-  const std::string cmd = "cd " + tmp.path.string() + " && " + std::string(TCB_BINARY) + " sass 2>&1";
-  FILE* p = popen(cmd.c_str(), "r");
-  std::string out;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
-  const int status = pclose(p);
-  EXPECT_EQ(WEXITSTATUS(status), kExitExists) << out;  // the working folder's sass/, which exists
+  const CliResult r = run_shell("cd " + tmp.path.string() + " && " + std::string(TCB_BINARY) + " sass 2>&1");
+  const std::string& out = r.out;
+  EXPECT_EQ(r.code, kExitExists) << out;  // the working folder's sass/, which exists
   EXPECT_NE(out.find((tmp.path / "sass").string()), std::string::npos) << out;
   EXPECT_EQ(read_text(tmp.path / "sass" / "README.md"), "mine");
 }
