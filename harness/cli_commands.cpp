@@ -21,18 +21,13 @@
 #include "harness/registry.hpp"
 #include "harness/runner.hpp"
 #include "harness/sass.hpp"
+#include "harness/stop_signal.hpp"
 #include "harness/writers.hpp"
 
 namespace fs = std::filesystem;
 
 namespace tcb {
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_sigint(int) {
-  g_stop = 1;
-  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends at once
-}
 
 std::string self_binary() {
   std::error_code ec;
@@ -163,11 +158,7 @@ int cmd_info(const CommandLine& cl) {
 int cmd_sass(const CommandLine& cl) {
   std::string binary = cl.binary.empty() ? self_binary() : cl.binary;
   const std::string out = cl.out_dir.empty() ? "sass" : cl.out_dir;  // under the working folder
-  const std::string refusal = output_refusal(out, kSassOutput, cl.force);
-  if (!refusal.empty()) {
-    fmt::print(stderr, "tcbench sass: {}\n", refusal);
-    return kExitExists;
-  }
+  if (refuse_output("sass", out, kSassOutput, cl.force)) return kExitExists;
   if (find_tool("cuobjdump").empty()) {
     fmt::print(stderr, "tcbench sass: cuobjdump not found (CUDA toolkit, or the nvidia-cuda-cuobjdump wheel)\n");
     return kExitFailure;
@@ -226,11 +217,10 @@ class RunCommand {
 int RunCommand::execute(const std::string& sass_status, std::chrono::steady_clock::time_point command_start) {
   command_start_ = command_start;
   const DeviceInfo& dev = opt_.device;
-  const GitState git = git_state();
   CsvWriter csv(stage_.dir() + "/instructions.csv");
   opt_.on_row = [&](const ResultRow& r) { csv.append(r); };
   opt_.progress = !cl_.no_progress && isatty(STDERR_FILENO);
-  opt_.stop = &g_stop;
+  opt_.stop = &stop_on_signals();
   opt_.on_timeout = [&](const RunSummary& sum) {
     // The kernel still holds the GPU: no destructor may run (cudaFree would wait for it), and
     // no exception may leave here (the runner's handler would synchronise with the device).
@@ -243,22 +233,14 @@ int RunCommand::execute(const std::string& sass_status, std::chrono::steady_cloc
     std::fflush(nullptr);
     std::_Exit(code);
   };
-  std::signal(SIGINT, on_sigint);
-  std::signal(SIGTERM, on_sigint);
 
-  run_ = {{"schema_version", 1},
-          {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
-          {"status", "running"},
-          {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
-          {"command", join(cl_.argv, " ")},
-          {"config", config_json(opt_.config)},
-          {"date_utc", utc_now_iso8601()},
-          {"host", hostname()},
-          {"device", dev.to_json()},
-          {"nvml_at_start", nvml_snapshot()},
-          {"sass", sass_status},
-          {"watchdog", {{"timeout_seconds_per_gpu_wait", opt_.timeout_seconds}}},
-          {"output", {{"target", stage_.target()}}}};
+  run_ = provenance_json(cl_.argv);
+  run_.update({{"config", config_json(opt_.config)},
+               {"device", dev.to_json()},
+               {"nvml_at_start", nvml_snapshot()},
+               {"sass", sass_status},
+               {"watchdog", {{"timeout_seconds_per_gpu_wait", opt_.timeout_seconds}}},
+               {"output", {{"target", stage_.target()}}}});
   write_json_atomic(stage_.dir() + "/run.json", run_);  // the sweep begins now
 
   RunSummary sum;
@@ -335,13 +317,7 @@ int cmd_run(const CommandLine& cl) {
                describe_selection(opt.config, cl.filter), join(built_families(), ", "));
     return kExitUsage;
   }
-  if (!cl.out_dir.empty()) {
-    const std::string refusal = output_refusal(cl.out_dir, kRunOutput, cl.force);
-    if (!refusal.empty()) {
-      fmt::print(stderr, "tcbench run: {}\n", refusal);
-      return kExitExists;
-    }
-  }
+  if (!cl.out_dir.empty() && refuse_output("run", cl.out_dir, kRunOutput, cl.force)) return kExitExists;
   std::string err;
   if (!query_device(cl.device, &opt.device, &err)) return no_gpu(err), kExitNoGpu;
   const DeviceInfo& dev = opt.device;

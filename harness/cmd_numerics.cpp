@@ -25,6 +25,7 @@
 #include "harness/output_dir.hpp"
 #include "harness/regex.hpp"
 #include "harness/registry.hpp"
+#include "harness/stop_signal.hpp"
 #include "harness/watchdog.hpp"
 #include "harness/writers.hpp"
 
@@ -32,9 +33,6 @@ namespace fs = std::filesystem;
 
 namespace tcb {
 namespace {
-
-volatile std::sig_atomic_t g_stop = 0;
-extern "C" void on_numerics_sigint(int) { g_stop = 1; std::signal(SIGINT, SIG_DFL); }
 
 // A candidate path whatever the GPU: what is_numerics_path checks before the device.
 bool is_numerics_candidate(const Benchmark& b, const Regex* filter) {
@@ -214,31 +212,21 @@ void NumericsCommand::write_csv_row(const AtomInfo& a, const NumericsRow& r) {
 }
 
 int NumericsCommand::execute(const std::vector<const Benchmark*>& paths) {
-  const GitState git = git_state();
-  std::string cmdline;
-  for (const auto& a : opt_.argv) cmdline += (cmdline.empty() ? "" : " ") + a;
-  run_ = {{"schema_version", 1},
-          {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
-          {"status", "running"},
-          {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
-          {"command", cmdline},
-          {"date_utc", utc_now_iso8601()},
-          {"host", hostname()},
-          {"device", dev_.to_json()},
-          {"cases_per_path", opt_.cases},
-          {"sample_per_path", opt_.sample},
-          {"seed", opt_.seed},
-          {"watchdog", {{"timeout_seconds_per_gpu_wait", opt_.timeout_seconds}}},
-          {"output", {{"target", stage_.target()}}}};
+  run_ = provenance_json(opt_.argv);
+  run_.update({{"device", dev_.to_json()},
+               {"cases_per_path", opt_.cases},
+               {"sample_per_path", opt_.sample},
+               {"seed", opt_.seed},
+               {"watchdog", {{"timeout_seconds_per_gpu_wait", opt_.timeout_seconds}}},
+               {"output", {{"target", stage_.target()}}}});
   fs::create_directories(stage_.dir() + "/numerics_sample");
   write_json_atomic(stage_.dir() + "/numerics_run.json", run_);
   csv_.open(stage_.dir() + "/numerics.csv");
   csv_ << kNumericsHeader;
-  std::signal(SIGINT, on_numerics_sigint);
-  std::signal(SIGTERM, on_numerics_sigint);
+  const volatile std::sig_atomic_t& stop = stop_on_signals();
   try {
     for (const Benchmark* b : paths) {
-      if (g_stop) return finish("interrupted", "");
+      if (stop) return finish("interrupted", "");
       // A kernel that outlives the timeout holds the GPU for good: write, then end (see watchdog.hpp).
       const Watchdog watchdog{opt_.timeout_seconds, [&](const std::string& what) {
         int code = kExitTimedOut;
@@ -256,7 +244,7 @@ int NumericsCommand::execute(const std::vector<const Benchmark*>& paths) {
   } catch (const std::exception& e) {
     return finish("failed", e.what());
   }
-  return finish(g_stop ? "interrupted" : "", "");
+  return finish(stop ? "interrupted" : "", "");
 }
 
 void NumericsCommand::measure(const Benchmark& b, const Watchdog& watchdog) {
@@ -371,13 +359,7 @@ int cmd_numerics(const NumericsOptions& opt) {
                        "instructions; wgmma at N = 64); `tcbench list` shows the atoms\n", opt.filter);
     return kExitUsage;
   }
-  if (!opt.out_dir.empty()) {
-    const std::string refusal = output_refusal(opt.out_dir, kNumericsOutput, opt.force);
-    if (!refusal.empty()) {
-      fmt::print(stderr, "tcbench numerics: {}\n", refusal);
-      return kExitExists;
-    }
-  }
+  if (!opt.out_dir.empty() && refuse_output("numerics", opt.out_dir, kNumericsOutput, opt.force)) return kExitExists;
   DeviceInfo dev;
   std::string err;
   if (!query_device(opt.device, &dev, &err)) {

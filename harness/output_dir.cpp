@@ -66,6 +66,12 @@ std::string output_refusal(const std::string& dir, const OutputKind& kind, bool 
                      p.string(), kind.command, *kind.marker ? kind.marker : "a non-empty folder");
 }
 
+bool refuse_output(const char* command, const std::string& dir, const OutputKind& kind, bool force) {
+  const std::string refusal = output_refusal(dir, kind, force);
+  if (!refusal.empty()) fmt::print(stderr, "tcbench {}: {}\n", command, refusal);
+  return !refusal.empty();
+}
+
 StagedOutput::StagedOutput(const std::string& target, const OutputKind& kind, const std::string& stamp)
     : stamp_(stamp), kind_(kind) {
   const fs::path t = canonical_target(target);

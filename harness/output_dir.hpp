@@ -33,6 +33,9 @@ std::string new_run_folder(const std::string& base, const std::string& stamp);
 // a folder at all.
 std::string output_refusal(const std::string& dir, const OutputKind& kind, bool force);
 
+// output_refusal said on stderr as "tcbench <command>: <why>"; true when refused (exit kExitExists).
+bool refuse_output(const char* command, const std::string& dir, const OutputKind& kind, bool force);
+
 class StagedOutput {
  public:
   // Creates the staging folder beside `target` (same file system: moves are renames).

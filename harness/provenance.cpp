@@ -98,4 +98,17 @@ std::string hostname() {
   return buf;
 }
 
+nlohmann::json provenance_json(const std::vector<std::string>& argv) {
+  const GitState git = git_state();
+  std::string command;
+  for (const auto& a : argv) command += (command.empty() ? "" : " ") + a;
+  return {{"schema_version", 1},
+          {"tool", {{"name", "tcbench"}, {"version", TCB_VERSION}, {"built_archs", TCB_BUILT_ARCHS}}},
+          {"status", "running"},
+          {"git", {{"sha", git.sha}, {"dirty", git.dirty}, {"source", git.source}}},
+          {"command", command},
+          {"date_utc", utc_now_iso8601()},
+          {"host", hostname()}};
+}
+
 }  // namespace tcb

@@ -1,6 +1,8 @@
 // Where a result came from: git state of the source tree, command line, date, host.
 #pragma once
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace tcb {
 
@@ -9,5 +11,9 @@ GitState git_state();  // the .tcbench-git stamp if present, else git in TCB_SOU
 std::string utc_time(const char* strftime_format);  // the current UTC time, formatted
 std::string utc_now_iso8601();
 std::string hostname();
+
+// The head every run.json-like record starts with (run.json, numerics_run.json): schema version,
+// tool, status "running", git state, the command line, date and host.
+nlohmann::json provenance_json(const std::vector<std::string>& argv);
 
 }  // namespace tcb
