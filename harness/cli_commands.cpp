@@ -221,18 +221,7 @@ int RunCommand::execute(const std::string& sass_status, std::chrono::steady_cloc
   opt_.on_row = [&](const ResultRow& r) { csv.append(r); };
   opt_.progress = !cl_.no_progress && isatty(STDERR_FILENO);
   opt_.stop = &stop_on_signals();
-  opt_.on_timeout = [&](const RunSummary& sum) {
-    // The kernel still holds the GPU: no destructor may run (cudaFree would wait for it), and
-    // no exception may leave here (the runner's handler would synchronise with the device).
-    int code = kExitTimedOut;
-    try {
-      code = finish(sum, "");
-    } catch (const std::exception& e) {
-      fmt::print(stderr, "tcbench: watchdog: could not write the outputs: {}\n", e.what());
-    }
-    std::fflush(nullptr);
-    std::_Exit(code);
-  };
+  opt_.on_timeout = [&](const RunSummary& sum) { write_and_exit("run", [&] { return finish(sum, ""); }); };
 
   run_ = provenance_json(cl_.argv);
   run_.update({{"config", config_json(opt_.config)},

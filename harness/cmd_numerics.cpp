@@ -229,15 +229,10 @@ int NumericsCommand::execute(const std::vector<const Benchmark*>& paths) {
       if (stop) return finish("interrupted", "");
       // A kernel that outlives the timeout holds the GPU for good: write, then end (see watchdog.hpp).
       const Watchdog watchdog{opt_.timeout_seconds, [&](const std::string& what) {
-        int code = kExitTimedOut;
-        try {
-          code = finish("timed_out", fmt::format("watchdog: {} of {} did not finish within {:g} s", what, b->info.name,
-                                                 opt_.timeout_seconds));
-        } catch (const std::exception& e) {
-          fmt::print(stderr, "tcbench numerics: watchdog: could not write the outputs: {}\n", e.what());
-        }
-        std::fflush(nullptr);
-        std::_Exit(code);
+        write_and_exit("numerics", [&] {
+          return finish("timed_out", fmt::format("watchdog: {} of {} did not finish within {:g} s", what,
+                                                 b->info.name, opt_.timeout_seconds));
+        });
       }};
       measure(*b, watchdog);
     }

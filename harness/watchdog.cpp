@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <stdexcept>
 #include <thread>
@@ -19,6 +20,17 @@ Deadline Deadline::after(double seconds, Clock::time_point now) {
   d.seconds_ = seconds;
   d.at_ = now + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   return d;
+}
+
+void write_and_exit(const char* command, const std::function<int()>& write_outputs) {
+  int code = kExitTimedOut;
+  try {
+    code = write_outputs();
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "tcbench {}: watchdog: could not write the outputs: {}\n", command, e.what());
+  }
+  std::fflush(nullptr);
+  std::_Exit(code);
 }
 
 WaitOutcome wait_polling(const std::function<PollState()>& poll, const Deadline& deadline,

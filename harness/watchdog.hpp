@@ -43,6 +43,12 @@ enum class WaitOutcome { done, failed, expired };
 WaitOutcome wait_polling(const std::function<PollState()>& poll, const Deadline& deadline,
                          std::chrono::microseconds pause = std::chrono::microseconds(500));
 
+// The end of a command whose kernel outlived the watchdog: the kernel still holds the GPU, so no
+// destructor may run (cudaFree would wait for it) and no exception may escape (a handler would
+// synchronise with the device). Runs `write_outputs` (its exit code; kExitTimedOut if it throws,
+// saying so as "tcbench <command>: ..."), flushes, and ends the process with std::_Exit.
+[[noreturn]] void write_and_exit(const char* command, const std::function<int()>& write_outputs);
+
 struct Watchdog {
   double seconds = 0;  // the longest one wait may take; <= 0: no limit
   // Called once the deadline passed with the stream still busy; `what` names the wait. Must not
