@@ -11,7 +11,7 @@ from .plots import safe_name
 TYPE_ORDER = ("f16", "bf16", "tf32", "f32", "e4m3", "e5m2", "s8", "u8", "s4", "u4", "b1", "f64")
 
 # SM90_[SPARSE_]64x{N}x{K}_{D}{A}{B}_{SS|RS}[_ANDPOPC][_SWNONE|_SW32|_SW64] (scripts/gen_wgmma.py,
-# microbench/wgmma_chain.cuh TCB_WGMMA_REGISTER_SWIZZLE appends the swizzle suffix).
+# families/mma/kernels/wgmma_chain.cuh TCB_WGMMA_REGISTER_SWIZZLE appends the swizzle suffix).
 _WGMMA_NAME = re.compile(
     r"^SM90_(?P<sparse>SPARSE_)?(?P<m>\d+)x(?P<n>\d+)x(?P<k>\d+)_(?P<types>[A-Z0-9]+)_(?P<src>SS|RS)"
     r"(?P<bitop>_ANDPOPC)?(?P<sw>_SW(?:NONE|32|64|128))?$")

@@ -7,7 +7,7 @@ import pandas as pd
 from .summary import best_per_type, measured_atoms, sort_by_type
 from .wgmma import HEADLINE_N, best_at_n, wgmma_atoms
 
-# wmma work other than the mma itself; its metrics are prefixed "<work>_" (harness/runner.cpp).
+# wmma work other than the mma itself; its metrics are prefixed "<work>_" (harness/core/runner.cpp).
 WMMA_WORKS = ("load_a", "load_b", "load_c", "store_d")
 
 

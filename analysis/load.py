@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 # The results schema, defined once in results_schema.json (next to this file, installed with the
-# package) and compiled into the C++ writer (harness/result_row.cpp): instructions.csv's columns in
+# package) and compiled into the C++ writer (harness/io/result_row.cpp): instructions.csv's columns in
 # order with their types, the metrics with their units, the run.json status values.
 SCHEMA_PATH = Path(__file__).with_name("results_schema.json")
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
@@ -168,7 +168,7 @@ def read_text(path: Path) -> str:
 
 
 def read_csv_rows(path: Path, problems: list) -> tuple[list, list]:
-    """(header, rows) of a CSV written row by row (harness/writers.cpp: every row ends in a line
+    """(header, rows) of a CSV written row by row (harness/io/writers.cpp: every row ends in a line
     feed). A last line without its line feed was cut by an interrupted write, and a row whose
     field count differs from the header's is damaged: both are left out, each with a problem
     naming the file and line. A file without a header line raises ValueError."""

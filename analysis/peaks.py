@@ -1,9 +1,9 @@
 """Datasheet dense peaks per SM per clock, for the 'datasheet peak' line and '% of peak'.
 
-Mirrors the table in DESIGN.md section 4 (and harness/peaks.cpp, which the run's plausibility
+Mirrors the table in DESIGN.md section 4 (and harness/device/peaks.cpp, which the run's plausibility
 guard uses; the int4 / b1 / sm_86 / sm_89 rows come from there). Values are multiply-adds
 (FMA) per clock per SM; ops = 2 x FMA. Sparse 2:4 instructions (family mma.sp, and the wgmma
-atoms SM90_SPARSE_* = wgmma.mma_async.sp) double them, as harness/peaks.cpp does (is_sparse).
+atoms SM90_SPARSE_* = wgmma.mma_async.sp) double them, as harness/device/peaks.cpp does (is_sparse).
 These are leads from vendor whitepapers, not readings. A type without a figure has no peak
 (None), and no '% of peak' is shown for it.
 """

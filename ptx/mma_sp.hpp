@@ -1,7 +1,7 @@
 // Sparse (2:4, 1:2 for tf32, pairwise 4:8 for 4-bit) mma.sp atoms, CuTe style: one struct per
 // row of mma_sp_table.hpp. Like the dense atoms (mma_sync.hpp), plus the metadata register `e`
 // after C and the sparsity selector baked in as an immediate. ARegs hold the compressed A
-// (m x k/2 kept values); the layouts live in harness/sparse_operands.hpp.
+// (m x k/2 kept values); the layouts live in families/mma/sparse_operands.hpp.
 #pragma once
 #include <cstdint>
 #include "atom_info.hpp"

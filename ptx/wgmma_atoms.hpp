@@ -195,7 +195,7 @@
 //   scale-d operand and operands after D, chain8's operands after D (b-desc, second
 //   b-desc), chain8x2 present (0/1) and its operands after D).
 // One row per instruction; TCB_WGMMA_[SPARSE_]ATOMS_<G> are the rows that
-// microbench/wgmma_<g>.cu registers.
+// families/mma/kernels/wgmma_<g>.cu registers.
 #define TCB_WGMMA_ATOMS_F16(X) \
   X(SM90_64x8x16_F16F16F16_SS, 1, 0, "wgmma.mma_async.sync.aligned.m64n8k16.f16.f16.f16", 8, 16, f16, f16, f16, 2, uint32_t, "r", SS, "^HGMMA\\.64x8x16\\.F16$", none, "%4", ", %2, %3, p, 1, 1, 0, 0;", ", %2, %3, 1, 1, 1, 0, 0;", ", %2, %4, 1, 1, 1, 0, 0;", 1, ", %4, %5, 1, 1, 1, 0, 0;", ", %4, %6, 1, 1, 1, 0, 0;") \
   X(SM90_64x8x16_F16F16F16_RS, 1, 0, "wgmma.mma_async.sync.aligned.m64n8k16.f16.f16.f16", 8, 16, f16, f16, f16, 2, uint32_t, "r", RS, "^HGMMA\\.64x8x16\\.F16$", none, "%7", ", {%2, %3, %4, %5}, %6, p, 1, 1, 0;", ", {%2, %3, %4, %5}, %6, 1, 1, 1, 0;", ", {%2, %3, %4, %5}, %7, 1, 1, 1, 0;", 1, ", {%4, %5, %6, %7}, %8, 1, 1, 1, 0;", ", {%4, %5, %6, %7}, %9, 1, 1, 1, 0;") \

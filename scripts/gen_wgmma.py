@@ -28,7 +28,7 @@ IMM_SCALE = ("1, 1", "1, 1")
 IMM_NONE = ("", "")
 
 # (group, dtype, atype, btype, k, N list, bit op, immediates). group: the translation unit
-# microbench/wgmma_<group>.cu that registers the atom. k is one instruction's K: always 32 bytes
+# families/mma/kernels/wgmma_<group>.cu that registers the atom. k is one instruction's K: always 32 bytes
 # of A and B per row for dense instructions.
 DENSE = (
     [("f16", "f16", "f16", "f16", 16, N_FLOAT, None, IMM_F16),
@@ -46,7 +46,7 @@ SPARSE = [(g, d, a, b, 2 * k, ns, bitop, imms) for (g, d, a, b, k, ns, bitop, im
 # The N values a default build registers benchmarks for (every atom is declared either way; a
 # build with -DTCB_WGMMA_ALL_N=1 registers all of them). Cost grows linearly with N from N = 64
 # on; the small N show the fixed issue overhead. Compile cost (nvcc 13.0, sm_80 + sm_90a, CPU
-# time of the four microbench/wgmma_*.cu): these sets, 474 atoms / 899 kernels, 3.3 minutes;
+# time of the four families/mma/kernels/wgmma_*.cu): these sets, 474 atoms / 899 kernels, 3.3 minutes;
 # every N of the dense atoms alone (948 atoms / 1753 kernels) 7.9 minutes, about 15 with the
 # sparse ones too.
 DEFAULT_N = (8, 16, 24, 32, 48, 64, 96, 128, 192, 256)
@@ -325,7 +325,7 @@ def render():
                  "//   scale-d operand and operands after D, chain8's operands after D (b-desc, second\n"
                  "//   b-desc), chain8x2 present (0/1) and its operands after D).\n"
                  "// One row per instruction; TCB_WGMMA_[SPARSE_]ATOMS_<G> are the rows that\n"
-                 "// microbench/wgmma_<g>.cu registers.")
+                 "// families/mma/kernels/wgmma_<g>.cu registers.")
     for sparse in (False, True):
         kind = "SPARSE_" if sparse else ""
         for g in GROUPS:

@@ -47,7 +47,7 @@ PYTHON_MODULES=(
   "wheel       wheel"
 )
 # Disassemblers for the SASS checks, which need no GPU -> PyPI wheel, used when the CUDA toolkit
-# lacks them. Where they are looked for mirrors find_tool in harness/shell.cpp.
+# lacks them. Where they are looked for mirrors find_tool in harness/io/shell.cpp.
 SASS_TOOLS=(
   "cuobjdump  nvidia-cuda-cuobjdump"
   "nvdisasm   nvidia-cuda-nvdisasm"

@@ -4,7 +4,7 @@
 #include <set>
 #include <string>
 
-#include "harness/registry.hpp"
+#include "families/mma/registry.hpp"
 #include "ptx/mma_sync.hpp"
 
 namespace tcb {

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include "harness/device_info.hpp"
+#include "harness/device/device_info.hpp"
 #include "run_tcbench.hpp"
 
 namespace {

@@ -3,7 +3,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/config.hpp"
+#include "harness/core/config.hpp"
 
 #ifndef TCB_SOURCE_DIR
 #define TCB_SOURCE_DIR "."

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/chain_length.hpp"
-#include "harness/config.hpp"
+#include "harness/core/chain_length.hpp"
+#include "harness/core/config.hpp"
 
 namespace {
 

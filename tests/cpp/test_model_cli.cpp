@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "harness/device_info.hpp"
+#include "harness/device/device_info.hpp"
 #include "model/batch_io.hpp"
 #include "model/presets.hpp"
 #include "run_tcbench.hpp"

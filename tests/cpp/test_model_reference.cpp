@@ -6,8 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "harness/operands.hpp"
-#include "harness/parallel.hpp"
+#include "families/mma/operands.hpp"
+#include "harness/core/parallel.hpp"
 #include "model/presets.hpp"
 #include "ptx/mma_sync.hpp"
 

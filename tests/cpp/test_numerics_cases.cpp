@@ -5,8 +5,8 @@
 #include <map>
 #include <sstream>
 
-#include "harness/numerics_cases.hpp"
-#include "harness/operands.hpp"
+#include "families/mma/numerics_cases.hpp"
+#include "families/mma/operands.hpp"
 #include "ptx/mma_sync.hpp"
 
 namespace tcb {

@@ -5,7 +5,7 @@
 #include <map>
 #include <set>
 
-#include "harness/numerics_probes.hpp"
+#include "families/mma/numerics_probes.hpp"
 #include "model/presets.hpp"
 #include "ptx/mma_sync.hpp"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "harness/nvml.hpp"
+#include "harness/device/nvml.hpp"
 
 using tcb::Nvml;
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/operands.hpp"
+#include "families/mma/operands.hpp"
 #include "ptx/mma_sync.hpp"
 
 namespace tcb {

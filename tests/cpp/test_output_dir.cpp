@@ -1,4 +1,4 @@
-// Results safety without a GPU: where outputs go (harness/output_dir.hpp), that a complete run
+// Results safety without a GPU: where outputs go (harness/io/output_dir.hpp), that a complete run
 // replaces only what the previous run of its command wrote, that a partial one never touches
 // the target, and that the gzip files are whole and deterministic (issue 11 items 1, 2, 18, 19).
 #include <gtest/gtest.h>
@@ -11,9 +11,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/gzip_file.hpp"
-#include "harness/output_dir.hpp"
-#include "harness/sass.hpp"
+#include "harness/io/gzip_file.hpp"
+#include "harness/io/output_dir.hpp"
+#include "harness/sass/sass.hpp"
 #include "ptx/mma_sync.hpp"
 
 namespace fs = std::filesystem;

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "harness/peaks.hpp"
+#include "harness/device/peaks.hpp"
 
 using tcb::DType;
 using tcb::peak_fma_per_clk_sm;

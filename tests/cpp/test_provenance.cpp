@@ -2,7 +2,7 @@
 
 #include <regex>
 
-#include "harness/provenance.hpp"
+#include "harness/io/provenance.hpp"
 
 TEST(Provenance, GitShaIsHexOrUnknown) {
   const tcb::GitState g = tcb::git_state();

@@ -1,11 +1,11 @@
-// harness/regex.hpp: the one regular-expression engine (RE2) behind --filter, config
+// harness/core/regex.hpp: the one regular-expression engine (RE2) behind --filter, config
 // include/exclude and the SASS checks (issue #11 item 7).
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <string>
 
-#include "harness/regex.hpp"
+#include "harness/core/regex.hpp"
 
 namespace {
 

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
-#include "harness/result_row.hpp"
+#include "harness/io/result_row.hpp"
 
 TEST(ResultRow, ColumnOrder) {
   const std::vector<std::string> expected = {
       "family", "ptx", "atom", "m", "n", "k", "a_type", "b_type", "c_type", "d_type", "arch", "metric",
-      "warps_per_sm", "ilp", "value", "unit", "median", "iqr", "cv", "samples", "discarded", "sm_clock_mhz",
+      "warps_per_sm", "ilp", "size_bytes", "params", "value", "unit", "bound", "median", "iqr", "cv", "samples", "discarded", "sm_clock_mhz",
       "native", "sass_opcodes", "verified", "valid", "note"};
   EXPECT_EQ(tcb::csv_columns(), expected);
 }

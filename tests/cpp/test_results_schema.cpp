@@ -1,7 +1,7 @@
 // analysis/results_schema.json is the one definition of the results schema (issue #12 item 1):
 // the CSV writer's header is its columns, and every metric, unit and run.json status the C++ can
 // write is in it. The runner's metrics need a GPU to be emitted, so they are read from its source
-// (harness/runner.cpp); the scan is checked to find the metrics known today, so that a rewrite
+// (harness/core/runner.cpp); the scan is checked to find the metrics known today, so that a rewrite
 // the patterns no longer match fails here instead of passing with nothing checked.
 #include <gtest/gtest.h>
 
@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/registry.hpp"
-#include "harness/writers.hpp"
+#include "families/mma/registry.hpp"
+#include "harness/io/writers.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -142,63 +142,66 @@ TEST(ResultsSchema, FieldsHaveTheSchemaTypes) {
   EXPECT_EQ(at("sm_clock_mhz"), "1755.5");
 }
 
-TEST(ResultsSchema, EveryRunnerMetricIsInTheSchema) {
-  const std::string runner = source("harness/runner.cpp");
-  const std::set<std::string> metrics = name_set(schema()["metrics"]);
-  // Written as they are: r.metric = "skipped"; ...
-  const std::vector<std::string> direct = captures(runner, R"re(\.metric = "([a-z_]+)")re");
-  // Through metric_name(bench, ...), which prefixes the work of wmma load/store benchmarks:
-  // the literal passed to it, or to chain_cycles (which passes it on).
-  std::set<std::string> prefixed = literals_in(runner, R"re(metric_name\(bench, ([^;]*)\);)re");
-  for (const std::string& m : captures(runner, R"re(chain_cycles\("([a-z_]+)")re")) prefixed.insert(m);
-
-  std::set<std::string> scanned(direct.begin(), direct.end());
-  scanned.insert(prefixed.begin(), prefixed.end());
-  for (const char* known : {"latency_cycles", "issue_interval_cycles", "ops_per_clk_sm", "actual_ops_per_clk_sm",
-                            "tflops", "bytes_per_clk_sm", "skipped", "error", "timed_out"})
-    EXPECT_TRUE(scanned.count(known)) << known << " not found in harness/runner.cpp: update this test's patterns";
-
-  for (const std::string& m : direct) EXPECT_TRUE(metrics.count(m)) << m;
-  // A prefixed literal is a metric of mma benchmarks, of wmma loads/stores, or both.
-  for (const std::string& base : prefixed) {
-    bool all_works = true;
-    for (tcb::Work w : kNonMmaWork) all_works &= metrics.count(std::string(tcb::work_name(w)) + "_" + base) > 0;
-    EXPECT_TRUE(metrics.count(base) || all_works) << base << " (or its wmma forms)";
-  }
-  // wmma loads and stores: a latency and a bandwidth per work (runner.cpp: chain_cycles
-  // "latency_cycles" and the throughput grid's "bytes_per_clk_sm").
-  for (tcb::Work w : kNonMmaWork)
-    for (const char* base : {"latency_cycles", "bytes_per_clk_sm"}) {
-      const std::string m = std::string(tcb::work_name(w)) + "_" + base;
-      EXPECT_TRUE(metrics.count(m)) << m;
+// Every source file of the harness and the families, concatenated (the metrics a family writes
+// are string literals in its own folder).
+std::string all_sources() {
+  std::string text;
+  for (const char* dir : {"harness", "families"})
+    for (const auto& e : fs::recursive_directory_iterator(kRepo / dir)) {
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file() && (ext == ".cpp" || ext == ".cu" || ext == ".cuh" || ext == ".hpp"))
+        text += source(fs::relative(e.path(), kRepo).string()) + "\n";
     }
-  // And no stale entry: every schema metric is one the runner can write.
+  return text;
+}
+
+TEST(ResultsSchema, EveryRowIsCheckedAgainstTheSchema) {
+  // Each schema metric with its own unit passes; any other metric, or a wrong unit, is named.
+  for (const json& m : schema()["metrics"]) {
+    tcb::ResultRow r;
+    r.metric = m["name"];
+    r.unit = m["unit"];
+    EXPECT_EQ(tcb::schema_problem(r), "") << r.metric;
+    r.unit = r.unit == "cycles" ? "ns" : "cycles";
+    EXPECT_NE(tcb::schema_problem(r).find("has unit"), std::string::npos) << r.metric;
+  }
+  tcb::ResultRow invented;
+  invented.metric = "latency_furlongs";
+  EXPECT_NE(tcb::schema_problem(invented).find("not in analysis/results_schema.json"), std::string::npos);
+  // The runner applies the check to every row before it is written.
+  EXPECT_NE(source("harness/core/runner.cpp").find("schema_problem(r)"), std::string::npos);
+}
+
+TEST(ResultsSchema, NoStaleMetricOrUnit) {
+  // Every schema metric is written somewhere: as a literal, or as a wmma work prefix + a literal
+  // passed to metric_name (load_a_latency_cycles = "load_a" + "_" + "latency_cycles").
+  const std::string text = all_sources();
   for (const json& m : schema()["metrics"]) {
     const std::string name = m["name"];
-    bool found = scanned.count(name) > 0;
-    for (tcb::Work w : kNonMmaWork)
-      for (const std::string& base : prefixed) found |= name == std::string(tcb::work_name(w)) + "_" + base;
-    EXPECT_TRUE(found) << name << " is in the schema, but harness/runner.cpp does not write it";
+    bool found = text.find("\"" + name + "\"") != std::string::npos;
+    for (tcb::Work w : kNonMmaWork) {
+      const std::string prefix = std::string(tcb::work_name(w)) + "_";
+      if (name.rfind(prefix, 0) == 0) found |= text.find("\"" + name.substr(prefix.size()) + "\"") != std::string::npos;
+    }
+    EXPECT_TRUE(found) << name << " is in the schema, but no source under harness/ or families/ writes it";
     if (m.contains("work")) {
       EXPECT_EQ(name.rfind(m["work"].get<std::string>() + "_", 0), 0u) << m.dump();
     }
   }
-}
-
-TEST(ResultsSchema, EveryUnitIsInTheSchema) {
-  const std::set<std::string> units = name_set(schema()["units"]);
-  const std::set<std::string> written = literals_in(source("harness/runner.cpp"), R"re(\.unit = ([^;]*);)re");
-  for (const char* known : {"cycles", "ops/clk/SM", "B/clk/SM", "TFLOP/s"})
-    EXPECT_TRUE(written.count(known)) << known << " not found in harness/runner.cpp: update this test's patterns";
-  for (const std::string& u : written) EXPECT_TRUE(units.count(u)) << u;
+  // wmma loads and stores: a latency and a bandwidth per work.
+  const std::set<std::string> metrics = name_set(schema()["metrics"]);
+  for (tcb::Work w : kNonMmaWork)
+    for (const char* base : {"latency_cycles", "bytes_per_clk_sm"})
+      EXPECT_TRUE(metrics.count(std::string(tcb::work_name(w)) + "_" + base)) << base;
   // The Google-Benchmark writer converts by unit: each unit it knows is one of the schema's.
-  for (const std::string& u : captures(source("harness/writers.cpp"), R"re(r\.unit == "([^"]*)")re"))
+  const std::set<std::string> units = name_set(schema()["units"]);
+  for (const std::string& u : captures(source("harness/io/writers.cpp"), R"re(r\.unit == "([^"]*)")re"))
     EXPECT_TRUE(units.count(u)) << u;
   // Rows that carry no measurement keep the empty unit of a default ResultRow.
   EXPECT_TRUE(units.count(tcb::ResultRow{}.unit));
   for (const json& m : schema()["metrics"]) {
+    EXPECT_TRUE(units.count(m["unit"].get<std::string>())) << m.dump();
     const std::string name = m["name"], unit = m["unit"];
-    // Each metric's unit is the one the runner writes with it.
     if (unit == "cycles") EXPECT_NE(name.find("_cycles"), std::string::npos) << name;
     if (unit == "B/clk/SM") EXPECT_NE(name.find("bytes_per_clk_sm"), std::string::npos) << name;
   }
@@ -208,7 +211,7 @@ TEST(ResultsSchema, EveryRunStatusIsInTheSchema) {
   const json& run = schema()["run_json"];
   const std::set<std::string> status = name_set(run["status"]), reasons = name_set(run["partial_reason"]);
   std::set<std::string> found_status, found_reasons;
-  for (const char* file : {"harness/cli_commands.cpp", "harness/cmd_numerics.cpp", "harness/provenance.cpp"}) {
+  for (const char* file : {"harness/cli/cli_commands.cpp", "harness/cli/cmd_numerics.cpp", "harness/io/provenance.cpp"}) {
     const std::string text = source(file);
     for (const std::string& s : captures(text, R"re(\{"status", "([a-z_]+)"\})re")) found_status.insert(s);
     for (const std::string& s : literals_in(text, R"re(\["status"\] = ([^;]*);)re")) found_status.insert(s);

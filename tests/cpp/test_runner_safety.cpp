@@ -16,12 +16,12 @@
 #include <limits>
 #include <sstream>
 
-#include "harness/cmd_numerics.hpp"
-#include "harness/device_info.hpp"
-#include "harness/registry.hpp"
-#include "harness/runner.hpp"
-#include "harness/sass.hpp"
-#include "harness/watchdog.hpp"
+#include "harness/cli/cmd_numerics.hpp"
+#include "harness/device/device_info.hpp"
+#include "families/mma/registry.hpp"
+#include "harness/core/runner.hpp"
+#include "harness/sass/sass.hpp"
+#include "harness/core/watchdog.hpp"
 #include "run_tcbench.hpp"
 
 namespace fs = std::filesystem;
@@ -113,19 +113,19 @@ TEST(SassSafety, DefaultDumpGoesUnderTheWorkingFolderNotTheSourceTree) {
 TEST(PlausibilityGuard, RejectsEveryNonFiniteSample) {
   const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
   for (double peak : {0.0, 4096.0}) {
-    EXPECT_NE(plausibility_problem({inf}, peak), "") << peak;  // (t2 - t1) / 0 for equal chain lengths
-    EXPECT_NE(plausibility_problem({-inf}, peak), "") << peak;
-    EXPECT_NE(plausibility_problem({nan}, peak), "") << peak;   // 0 / 0
-    EXPECT_NE(plausibility_problem({30.5, inf, 31.0}, peak), "") << "one bad sample is enough";
-    EXPECT_EQ(plausibility_problem({30.5, 31.0, 32.0}, peak), "") << peak;
+    EXPECT_NE(core::plausibility_problem({inf}, peak), "") << peak;  // (t2 - t1) / 0 for equal chain lengths
+    EXPECT_NE(core::plausibility_problem({-inf}, peak), "") << peak;
+    EXPECT_NE(core::plausibility_problem({nan}, peak), "") << peak;   // 0 / 0
+    EXPECT_NE(core::plausibility_problem({30.5, inf, 31.0}, peak), "") << "one bad sample is enough";
+    EXPECT_EQ(core::plausibility_problem({30.5, 31.0, 32.0}, peak), "") << peak;
   }
-  EXPECT_NE(plausibility_problem({inf}, 0).find("not finite"), std::string::npos);
+  EXPECT_NE(core::plausibility_problem({inf}, 0).find("not finite"), std::string::npos);
 }
 
 TEST(PlausibilityGuard, RejectsAMedianAboveThePeak) {
-  EXPECT_NE(plausibility_problem({5000, 5000, 5000}, 4096).find("above the architectural peak"), std::string::npos);
-  EXPECT_EQ(plausibility_problem({4000, 4096}, 4096), "");
-  EXPECT_EQ(plausibility_problem({}, 4096), "");  // nothing kept: reported as throttled elsewhere
+  EXPECT_NE(core::plausibility_problem({5000, 5000, 5000}, 4096).find("above the physical bound"), std::string::npos);
+  EXPECT_EQ(core::plausibility_problem({4000, 4096}, 4096), "");
+  EXPECT_EQ(core::plausibility_problem({}, 4096), "");  // nothing kept: reported as throttled elsewhere
 }
 
 // ---- item 21: the watchdog's deadline logic -------------------------------------------------
@@ -164,15 +164,15 @@ TEST(WatchdogDeadline, PollingReturnsAsSoonAsWorkIsDoneOrFailed) {
 // ---- item 21: the planted hang is registered, but only a sweep naming it sees it ------------
 
 TEST(SelftestFamily, HiddenFromDefaultSweepsListAndRegistry) {
-  for (const Benchmark& b : registry()) EXPECT_EQ(b.test_family, nullptr) << b.info.name;
-  ASSERT_FALSE(test_registry().empty());
+  for (const core::Benchmark& b : core::benchmarks()) EXPECT_NE(b.family(), "selftest") << b.name();
+  ASSERT_FALSE(core::test_benchmarks().empty());
   SweepConfig all;
-  for (const Benchmark* b : select_benchmarks(all)) EXPECT_NE(benchmark_family(*b), "selftest") << b->info.name;
+  for (const core::Benchmark* b : select_benchmarks(all)) EXPECT_NE(b->family(), "selftest") << b->name();
   SweepConfig selftest;
   selftest.families = {"selftest"};
   const auto sel = select_benchmarks(selftest);
   ASSERT_EQ(sel.size(), 1u);
-  EXPECT_STREQ(sel[0]->info.name, "SELFTEST_SPIN_FOREVER");
+  EXPECT_EQ(sel[0]->name(), "SELFTEST_SPIN_FOREVER");
   const CliResult list = run_tcbench("list");
   EXPECT_EQ(list.out.find("SELFTEST"), std::string::npos) << list.out;
   const CliResult named = run_tcbench("list --family selftest");

@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/gzip_file.hpp"
-#include "harness/sass.hpp"
+#include "harness/io/gzip_file.hpp"
+#include "harness/sass/sass.hpp"
 #include "ptx/mma_sync.hpp"
 
 #ifndef TCB_TEST_DATA_DIR

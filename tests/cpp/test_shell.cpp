@@ -1,7 +1,7 @@
 // harness/shell: where external tools are found. scripts/setup.sh installs cuobjdump and
 // nvdisasm from NVIDIA's PyPI wheels (site-packages/nvidia/cu13/bin) on machines whose CUDA
 // toolkit lacks them; tcbench must find them there without PATH changes.
-#include "harness/shell.hpp"
+#include "harness/io/shell.hpp"
 
 #include <gtest/gtest.h>
 

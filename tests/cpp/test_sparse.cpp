@@ -1,5 +1,5 @@
 // Sparse mma.sp: the atom table, metadata encoding and layouts, operand generation, and the
-// chain reference (harness/sparse_operands.hpp). No GPU needed.
+// chain reference (families/mma/sparse_operands.hpp). No GPU needed.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <set>
 #include <string>
 
-#include "harness/sparse_operands.hpp"
+#include "families/mma/sparse_operands.hpp"
 #include "ptx/mma_sp.hpp"
 
 namespace tcb {

@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "harness/stats.hpp"
+#include "harness/core/stats.hpp"
 
 using tcb::summarize;
 

@@ -12,7 +12,7 @@
 #include <tuple>
 #include <vector>
 
-#include "harness/registry.hpp"
+#include "families/mma/registry.hpp"
 #include "ptx/wgmma.hpp"
 #include "ptx/wgmma_atoms.hpp"
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/registry.hpp"
+#include "families/mma/registry.hpp"
 #include "ptx/wmma.hpp"
 
 namespace tcb {

@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "harness/writers.hpp"
+#include "harness/io/writers.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;

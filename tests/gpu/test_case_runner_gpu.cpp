@@ -4,10 +4,10 @@
 
 #include <cmath>
 
-#include "harness/case_runner.hpp"
-#include "harness/device_info.hpp"
-#include "harness/operands.hpp"
-#include "harness/registry.hpp"
+#include "families/mma/case_runner.hpp"
+#include "harness/device/device_info.hpp"
+#include "families/mma/operands.hpp"
+#include "families/mma/registry.hpp"
 
 namespace tcb {
 namespace {

@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "harness/device_info.hpp"
+#include "harness/device/device_info.hpp"
 
 namespace fs = std::filesystem;
 

@@ -4,10 +4,10 @@
 #include <cstdlib>
 #include <set>
 
-#include "harness/device_info.hpp"
-#include "harness/peaks.hpp"
-#include "harness/registry.hpp"
-#include "harness/runner.hpp"
+#include "harness/device/device_info.hpp"
+#include "harness/device/peaks.hpp"
+#include "families/mma/registry.hpp"
+#include "harness/core/runner.hpp"
 
 namespace tcb {
 namespace {

@@ -9,8 +9,8 @@
 #include <string>
 #include <vector>
 
-#include "harness/registry.hpp"
-#include "harness/sass.hpp"
+#include "families/mma/registry.hpp"
+#include "harness/sass/sass.hpp"
 
 #ifndef TCB_BINARY
 #define TCB_BINARY "build/tcbench"

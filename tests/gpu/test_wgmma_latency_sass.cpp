@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "harness/sass.hpp"
+#include "harness/sass/sass.hpp"
 
 #ifndef TCB_BINARY
 #define TCB_BINARY "build/tcbench"
