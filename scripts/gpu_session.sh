@@ -2,7 +2,9 @@
 # One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS, run the
 # sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
 # tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
-#   STEPS="build tests sass quickstart default numerics build_alln hopper full sanitize report" scripts/gpu_session.sh
+#   STEPS="build tests sass quickstart default compare energy numerics build_alln hopper full sanitize report" scripts/gpu_session.sh
+# compare: the new default sweep's latencies against the committed sweep's (kept aside before the
+# default step overwrites it), written to results/<gpu>/stability/against_previous.md.
 # NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
 # builds a wgmma-only tcbench with every N (8..256) into build-alln, which the hopper sweep uses.
 # Everything under results/ and sass/ (PACK: other paths) comes back in $OUT as
@@ -10,7 +12,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-/tmp/tcbench-out}
-STEPS=${STEPS:-build tests sass default hopper numerics report}
+STEPS=${STEPS:-build tests sass default compare energy hopper numerics report}
 mkdir -p "$OUT"
 log() { echo "== $(date -u +%H:%M:%S) $*"; }
 has() { [[ " $STEPS " == *" $1 "* ]]; }
@@ -76,7 +78,16 @@ if has quickstart; then
     cp "$d/run.json" "$res/stability/$n/" && gzip -9c "$d/instructions.csv" >"$res/stability/$n/instructions.csv.gz"
   done
 fi
+if has compare && [ -f "$res/instructions.csv.gz" ]; then
+  mkdir -p /tmp/previous && cp "$res/run.json" "$res/instructions.csv.gz" /tmp/previous/
+fi
 has default && sweep default --out "$res" --force
+if has compare && [ -f /tmp/previous/run.json ]; then
+  log "compare with the previous committed sweep"
+  mkdir -p "$res/stability"
+  python3 -m analysis stability /tmp/previous "$res" --out "$res/stability/against_previous.md" 2>&1 | tail -3
+fi
+has energy && sweep energy --config configs/energy.yaml --out "$res/energy" --force
 hopper_bin=./build/tcbench; [ -x build-alln/tcbench ] && hopper_bin=./build-alln/tcbench
 if has hopper; then
   log "sweep hopper ($hopper_bin)"
@@ -109,14 +120,15 @@ if has numerics; then
 fi
 if has report; then
   log "report"
-  for d in "$res" "$res/hopper" "$res/full"; do
-    [ -f "$d/instructions.csv" ] && python3 -m analysis report "$d" 2>&1 | tail -1
+  for d in "$res" "$res/hopper" "$res/full" "$res/energy"; do
+    [ -f "$d/run.json" ] && python3 -m analysis report "$d" 2>&1 | tail -1
   done
   [ -f "$res/numerics.csv" ] && python3 -m analysis numerics "$res" 2>&1 | tail -1
 fi
 # Committed results are kept compact (the device's travel limit, the repository's size): CSVs
 # gzip-compressed; the analysis reads instructions.csv.gz / numerics.csv.gz as well.
-for f in "$res"/instructions.csv "$res"/hopper/instructions.csv "$res"/full/instructions.csv "$res"/numerics.csv; do
+for f in "$res"/instructions.csv "$res"/movement.csv "$res"/energy/energy.csv "$res"/hopper/instructions.csv \
+         "$res"/full/instructions.csv "$res"/full/movement.csv "$res"/numerics.csv; do
   [ -f "$f" ] && gzip -9f "$f"
 done
 tar czf - ${PACK:-results sass} | split -b 15M - "$OUT/results.tgz.part-"

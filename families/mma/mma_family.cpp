@@ -26,12 +26,7 @@ using core::Figure;
 using core::LaunchTiming;
 using core::State;
 
-// Adds the wall time of its scope to *to, however the scope ends.
-struct ChargeSeconds {
-  double* to;
-  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-  ~ChargeSeconds() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
-};
+using core::ChargeSeconds;
 
 // Metric names: mma work keeps the plain names; loads/stores are prefixed with the work.
 std::string metric_name(const Benchmark& b, const char* metric) {
@@ -230,7 +225,8 @@ class MmaRun {
     for (int r = 0; r < cfg_.repetitions; ++r) {
       const LaunchTiming& s1 = all[2 * r];
       const LaunchTiming& s2 = all[2 * r + 1];
-      f.samples.push_back({(s2.cycles - s1.cycles) / double(t2 - t1), s2.sm_clock_mhz, s1.throttled || s2.throttled});
+      f.samples.push_back({(s2.cycles - s1.cycles) / double(t2 - t1), s2.sm_clock_mhz, s1.throttled || s2.throttled,
+                           s1.timing_suspect || s2.timing_suspect});
     }
     add_verification(&f, verify_output(*ops_, one, 1, t2), 1);
     f.metric = metric_name(bench_, metric);

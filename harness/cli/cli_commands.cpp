@@ -106,7 +106,8 @@ nlohmann::json config_json(const SweepConfig& c) {
           {"latency", {{"enabled", c.latency}, {"steps", c.latency_steps}}},
           {"throughput", {{"enabled", c.throughput}, {"warps_per_sm", c.warps_per_sm}, {"ilp", c.ilp},
                           {"steps", c.throughput_steps}}},
-          {"clock_tolerance", c.clock_tolerance}};
+          {"clock_tolerance", c.clock_tolerance},
+          {"cupti_check_every", c.cupti_check_every}};
 }
 
 nlohmann::json nvml_snapshot() {
@@ -192,6 +193,25 @@ int cmd_sass(const CommandLine& cl) {
 
 namespace {
 
+// CUPTI's kernel records against the in-kernel timing (docs/cupti.md).
+nlohmann::json cupti_json(const core::CuptiCheck& c, int every) {
+  nlohmann::json j = {{"method", "CUPTI CONCURRENT_KERNEL activity records of every launch of every Nth timed point; "
+                                 "a launch whose in-kernel wall time (%globaltimer, first block start to last "
+                                 "block end) exceeds CUPTI's duration by more than 1% + 2 us marks its samples "
+                                 "suspect and their row invalid"},
+                      {"every_nth_point", every},
+                      {"points_checked", c.points},
+                      {"launches_compared", c.launches},
+                      {"launches_without_record", c.missing},
+                      {"suspect_launches", c.suspect}};
+  if (!c.unavailable.empty()) j["unavailable"] = c.unavailable;
+  if (!c.outside_ns.empty()) {
+    const Summary s = summarize(c.outside_ns);
+    j["cupti_minus_in_kernel_ns"] = {{"median", s.median}, {"min", s.min}, {"max", s.max}};
+  }
+  return j;
+}
+
 nlohmann::json clocks_json(const RunSummary& sum) {
   nlohmann::json j = {{"method", "in-kernel delta clock64 / delta globaltimer, median over blocks and kept "
                                  "latency and throughput samples"},
@@ -267,6 +287,7 @@ int RunCommand::finish(const RunSummary& sum, const std::string& failure) {
   run_["clocks"] = clocks_json(sum);
   run_["family_seconds"] = sum.family_seconds;
   run_["phase_seconds"] = sum.phase_seconds;
+  run_["cupti_check"] = cupti_json(sum.cupti, opt_.config.cupti_check_every);
   run_["command_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start_).count();
   run_["summary"] = {{"benchmarks", sum.benchmarks}, {"skipped", sum.skipped}, {"rows", sum.rows},
                      {"invalid_rows", sum.invalid}, {"discarded_samples", sum.discarded_samples}};

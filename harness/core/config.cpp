@@ -240,7 +240,7 @@ SweepConfig Reader::read(const YAML::Node& root) const {
          "to run the default sweep, leave out --config");
   if (!root.IsMap()) fail(root, "", "expected a mapping of settings at the top level, got " + describe(root));
   check_keys(root, "", {"name", "families", "include", "exclude", "data", "repetitions", "warmup", "latency",
-                        "throughput", "clock_tolerance", "energy"});
+                        "throughput", "clock_tolerance", "energy", "cupti_check_every"});
 
   if (root["name"]) {
     c.name = str(root["name"], "name");
@@ -255,6 +255,8 @@ SweepConfig Reader::read(const YAML::Node& root) const {
   }
   if (root["repetitions"]) c.repetitions = int(integer(root["repetitions"], "repetitions", kRepetitionsRange));
   if (root["warmup"]) c.warmup = int(integer(root["warmup"], "warmup", kWarmupRange));
+  if (root["cupti_check_every"])
+    c.cupti_check_every = int(integer(root["cupti_check_every"], "cupti_check_every", kCuptiCheckEveryRange));
   if (root["latency"]) latency(root["latency"], &c);
   if (root["throughput"]) throughput(root["throughput"], &c);
   if (const YAML::Node t = root["clock_tolerance"]) {

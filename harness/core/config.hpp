@@ -29,6 +29,9 @@ struct SweepConfig {
   long throughput_steps = 512;             // mma steps per chain per launch
   double clock_tolerance = 0.90;           // samples with SM clock < this x the max seen are throttled
   double energy_window_s = 3.5;            // energy family: seconds of steady load measured per point
+  // CUPTI's kernel records checked against the in-kernel timing on every Nth timed point (0: never,
+  // 1: every point). A check costs a CUPTI enable/flush (docs/cupti.md), hence not every point.
+  int cupti_check_every = 8;
 };
 
 // The accepted range of each numeric field, inclusive: the loader's messages quote these, and
@@ -39,6 +42,7 @@ constexpr FieldRange kWarmupRange{0, 100};
 constexpr FieldRange kLatencyStepsRange{1, 16384};
 constexpr FieldRange kThroughputStepsRange{2, 16384};
 constexpr FieldRange kWarpsPerSmRange{1, 64};
+constexpr FieldRange kCuptiCheckEveryRange{0, 1000000};
 // throughput.ilp: each one of 1, 2, 4, 8; clock_tolerance: a number in (0, 1].
 // energy.window_s: seconds, a number in [kEnergyWindowMinS, kEnergyWindowMaxS].
 constexpr double kEnergyWindowMinS = 0.5, kEnergyWindowMaxS = 60;

@@ -13,12 +13,7 @@
 namespace tcb {
 namespace {
 
-// Adds the wall time of its scope to *to, however the scope ends.
-struct ChargeSeconds {
-  double* to;
-  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-  ~ChargeSeconds() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
-};
+using core::ChargeSeconds;
 
 std::string display_name(const core::Benchmark& b) {
   return b.selection_tag.empty() ? b.name() : b.selection_tag;
@@ -90,6 +85,7 @@ class Sweep {
     sum_.sm_clock_mhz_median = summarize(ctx_.kept_clocks).median;
     sum_.sm_clock_samples = int(ctx_.kept_clocks.size());
     sum_.discarded_samples = ctx_.discarded_samples;
+    sum_.cupti = ctx_.cupti;
     sum_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start_).count();
   }
 

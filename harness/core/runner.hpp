@@ -52,6 +52,7 @@ struct RunSummary {
   // operand generation, CPU verification (including waits for the background reference).
   std::map<std::string, double> phase_seconds;
   std::vector<std::string> tables;  // the results tables the rows went to, in first-use order
+  core::CuptiCheck cupti;           // CUPTI's kernel records against the in-kernel timing
 };
 
 // The benchmarks of the config's families (test families, e.g. "selftest", only when named)

@@ -9,17 +9,11 @@
 
 #include "harness/core/stats.hpp"
 #include "harness/core/timing.cuh"
+#include "harness/device/cupti.hpp"
 #include "harness/device/nvml.hpp"
 
 namespace tcb::core {
 namespace {
-
-// Adds the wall time of its scope to *to, however the scope ends.
-struct ChargeSeconds {
-  double* to;
-  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
-  ~ChargeSeconds() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
-};
 
 // Whether NVML reports a clock-lowering reason now. Asked before and after a point's launches
 // rather than after each: the query costs about as much as a short launch.
@@ -117,23 +111,57 @@ std::vector<LaunchTiming> State::time_launches(
   DeviceBuffer& timing = buffer("core.timing");
   timing.reserve(size_t(launches) * words * sizeof(unsigned long long));
   auto* base = static_cast<unsigned long long*>(timing.get());
+  const int every = config().cupti_check_every;
+  const bool cupti = every > 0 && ctx_.timed_points++ % every == 0 && start_cupti();
   const bool throttled_before = nvml_throttled_now();
   for (int i = 0; i < launches; ++i) check(launch(i, base + size_t(i) * words), "kernel launch");
   wait("kernel execution");
+  const std::vector<KernelRecord> kernels = cupti ? CuptiKernelTrace::instance().end() : std::vector<KernelRecord>{};
   const auto records = timing.download_as<unsigned long long>(size_t(launches) * words);
   const bool throttled = throttled_before || nvml_throttled_now();
-  std::vector<LaunchTiming> out;
-  for (int i = warmup; i < launches; ++i) {
-    out.push_back(summarise(&records[size_t(i) * words], blocks, device().sm_count));
-    out.back().throttled = throttled;
+  std::vector<LaunchTiming> all;
+  for (int i = 0; i < launches; ++i) {
+    all.push_back(summarise(&records[size_t(i) * words], blocks, device().sm_count));
+    all.back().throttled = throttled;
   }
-  return out;
+  if (cupti) compare_with_cupti(kernels, &all);
+  return std::vector<LaunchTiming>(all.begin() + warmup, all.end());
+}
+
+bool State::start_cupti() {
+  CuptiKernelTrace& trace = CuptiKernelTrace::instance();
+  if (trace.begin()) return true;
+  ctx_.cupti.unavailable = trace.unavailable_reason();
+  return false;
+}
+
+// CUPTI's record of each launch (one per launch, in launch order) against the launch's in-kernel
+// wall time: the kernel cannot have run longer inside than CUPTI saw it run. The tolerance (1% +
+// 2 us) covers %globaltimer's granularity, which is 1 us on many GPUs unless a profiler raises it.
+void State::compare_with_cupti(const std::vector<KernelRecord>& kernels, std::vector<LaunchTiming>* launches) {
+  CuptiCheck& c = ctx_.cupti;
+  ++c.points;
+  if (kernels.size() != launches->size()) {  // another kernel in the window, or records lost
+    c.missing += int(launches->size());
+    return;
+  }
+  for (size_t i = 0; i < launches->size(); ++i) {
+    LaunchTiming& t = (*launches)[i];
+    if (!kernels[i].has_timing() || t.wall_ns <= 0) { ++c.missing; continue; }
+    t.cupti_ns = kernels[i].duration_ns();
+    ++c.launches;
+    c.outside_ns.push_back(t.cupti_ns - t.wall_ns);
+    if (t.wall_ns > t.cupti_ns * 1.01 + 2000) {
+      t.timing_suspect = true;
+      ++c.suspect;
+    }
+  }
 }
 
 std::vector<Sample> samples_of(const std::vector<LaunchTiming>& timings,
                                const std::function<double(const LaunchTiming&)>& value) {
   std::vector<Sample> out;
-  for (const auto& t : timings) out.push_back({value(t), t.sm_clock_mhz, t.throttled});
+  for (const auto& t : timings) out.push_back({value(t), t.sm_clock_mhz, t.throttled, t.timing_suspect});
   return out;
 }
 
@@ -154,7 +182,7 @@ const ResultRow& State::report(Figure f) {
   double max_clock = 0;
   for (const auto& s : f.samples) max_clock = std::max(max_clock, s.sm_clock_mhz);
   std::vector<double> values, clocks;
-  int discarded = 0;
+  int discarded = 0, suspect = 0;
   for (const auto& s : f.samples) {
     if (!f.keep_throttled && (s.throttled || s.sm_clock_mhz < config().clock_tolerance * max_clock)) {
       ++discarded;
@@ -162,6 +190,7 @@ const ResultRow& State::report(Figure f) {
     }
     values.push_back(s.value);
     clocks.push_back(s.sm_clock_mhz);
+    suspect += s.timing_suspect;
   }
   ctx_.kept_clocks.insert(ctx_.kept_clocks.end(), clocks.begin(), clocks.end());
   ctx_.discarded_samples += discarded;
@@ -188,7 +217,10 @@ const ResultRow& State::report(Figure f) {
   if (!over.empty()) notes.push_back(over + (f.bound_source.empty() ? "" : " (bound: " + f.bound_source + ")"));
   if (f.bound <= 0 && f.bound_unknown_is_a_note)
     notes.push_back(fmt::format("no physical bound known for {}: plausibility unchecked", device().arch()));
-  r.valid = r.verified && !values.empty() && not_finite.empty() && over.empty();
+  if (suspect)
+    notes.push_back(fmt::format("{} kept sample(s) timed longer inside the kernel than CUPTI's record of it: "
+                                "in-kernel timing suspect, rejected", suspect));
+  r.valid = r.verified && !values.empty() && not_finite.empty() && over.empty() && !suspect;
   r.value = r.valid ? r.stats.median : 0;
   r.note = join_notes(notes);
   ctx_.emit(r);

@@ -6,6 +6,7 @@
 // which kernel, how much work a launch does, how to verify it, and the physical ceiling.
 #pragma once
 #include <cuda_runtime.h>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <functional>
@@ -16,6 +17,7 @@
 #include "harness/core/benchmark.hpp"
 #include "harness/core/config.hpp"
 #include "harness/core/watchdog.hpp"
+#include "harness/device/cupti.hpp"
 #include "harness/device/device_buffer.hpp"
 #include "harness/device/device_info.hpp"
 #include "harness/io/result_row.hpp"
@@ -28,6 +30,13 @@ struct SassFacts {
   bool native = false;
 };
 
+// Adds the wall time of its scope to *to, however the scope ends (phase and family seconds).
+struct ChargeSeconds {
+  double* to;
+  std::chrono::steady_clock::time_point t0 = std::chrono::steady_clock::now();
+  ~ChargeSeconds() { *to += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); }
+};
+
 // One launch, from its per-block timing records.
 struct LaunchTiming {
   double cycles = 0;          // block 0: clock64 end - start
@@ -38,6 +47,8 @@ struct LaunchTiming {
   int sms = 0;                // SMs that ran at least one block
   bool even_placement = true; // every SM that ran a block ran the same number of blocks
   bool throttled = false;     // NVML reported a clock-lowering reason around the launches
+  double cupti_ns = 0;        // CUPTI's duration of this launch (0: not checked, see cupti_check_every)
+  bool timing_suspect = false;  // the in-kernel wall time exceeds CUPTI's duration of the kernel
 };
 
 // One timed sample of a figure: its value and the clock it was taken at.
@@ -45,6 +56,17 @@ struct Sample {
   double value = 0;
   double sm_clock_mhz = 0;
   bool throttled = false;
+  bool timing_suspect = false;  // CUPTI disagreed with the in-kernel timing of its launch
+};
+
+// The CUPTI cross-check of in-kernel timing over a run (run.json "cupti_check").
+struct CuptiCheck {
+  std::string unavailable;       // why CUPTI could not check (empty: it could)
+  int points = 0;                // timed points whose launches were checked
+  int launches = 0;              // launches compared with their CUPTI record
+  int missing = 0;               // launches without a CUPTI record or timestamps
+  int suspect = 0;               // in-kernel wall time longer than CUPTI's kernel duration
+  std::vector<double> outside_ns;  // CUPTI duration - in-kernel wall time, per launch compared
 };
 
 // One reported figure: a metric at one point of the benchmark's axes, with its samples. The State
@@ -80,6 +102,8 @@ struct RunContext {
   std::map<std::string, std::unique_ptr<DeviceBuffer>> buffers;  // kept for the whole sweep
   std::vector<double> kept_clocks;                    // every kept sample's SM clock (run.json)
   int discarded_samples = 0;
+  long timed_points = 0;                              // time_launches calls so far
+  CuptiCheck cupti;
 };
 
 class State {
@@ -126,6 +150,9 @@ class State {
   DeviceBuffer& buffer(const std::string& name);
 
  private:
+  bool start_cupti();
+  void compare_with_cupti(const std::vector<KernelRecord>& kernels, std::vector<LaunchTiming>* launches);
+
   const Benchmark& bench_;
   RunContext& ctx_;
   ResultRow base_;
