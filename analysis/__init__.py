@@ -5,7 +5,8 @@
     tcbench-analysis numerics results/<gpu-slug> [--out FILE.md]
 
 (`pip install ./analysis` installs tcbench-analysis; `python3 -m analysis` is the same from the
-repository root.) Needs no GPU: it reads instructions.csv[.gz] and run.json written by `tcbench run`.
+repository root.) Needs no GPU: it reads run.json and the tables written by `tcbench run`
+(instructions.csv, movement.csv, energy.csv; each may be gzipped).
 Exit 1 when the data is not a whole, finished run (said at the top of the report), 2 on wrong usage.
 """
 from .acceptance import acceptance_check, overall_verdict  # noqa: F401

@@ -59,7 +59,8 @@ def _run(args) -> list:
     """Carries out the command; returns the problems found in the data (each names its file)."""
     if args.command == "report":
         out = write_report(*args.results)
-        print(f"wrote {out['report']}, {out['overview']}, {len(out['plots'])} throughput plot(s) and "
+        extra = [str(out[k]) for k in ("overview", "memory_latency_plot") if out[k]]
+        print(f"wrote {', '.join([str(out['report'])] + extra)}, {len(out['plots'])} throughput plot(s) and "
               f"{len(out['n_sweep_plots'])} wgmma N-sweep plot(s)")
         return out["problems"]
     if args.command == "stability":

@@ -1,5 +1,7 @@
 """The README headline: a compact per-type summary (one row per type combination, never one per
-atom), from one or more results folders merged (the first folder wins where they overlap)."""
+atom), then, where the folders hold them, the memory-hierarchy latency per level, the bandwidth
+beside its datasheet figure and the energy per FMA; from one or more results folders merged (the
+first folder wins where they overlap)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -12,6 +14,7 @@ from .load import Results, merge_results
 from .markdown import (fmt, format_duration, missing, native_cell, problems_block, source_line, table,
                        tflops_at_clock)
 from .output import check_file_target, write_text_atomic
+from .report_movement import movement_energy_headline
 from .report_sections import acceptance_verdict_line
 from .summary import atom_summary, best_per_type, sort_by_type
 from .wgmma import HEADLINE_N, best_at_n, n_sweep, wgmma_atoms
@@ -116,11 +119,12 @@ def headline_markdown(results) -> str:
     summary = atom_summary(merged)
     body = (wgmma_headline(summary) + n_sweep_headline(summary) + mma_sync_headline(summary) +
             sparse_headline(summary) + wmma_headline(summary))
-    if not body:
-        body = ["_No valid measurements._", ""]
     check = acceptance_check(summary)
     if len(check):
         body += [acceptance_verdict_line(check), ""]
+    body += movement_energy_headline(merged)
+    if not body:
+        body = ["_No valid measurements._", ""]
     lines = problems_block(merged.problems) + body + ["  \n".join(provenance_lines(merged))]
     return "\n".join(lines) + "\n"
 

@@ -1,4 +1,5 @@
-"""Loading one results folder: results/<gpu-slug>/{instructions.csv[.gz], run.json}.
+"""Loading one results folder: results/<gpu-slug>/{run.json, <table>.csv[.gz] for each table of
+TABLES present (instructions, movement, energy)}.
 
 Nothing here hides an incomplete run: a CSV whose last line is cut, rows with the wrong number
 of fields, a run.json that is missing, empty, not "complete" or records an error each become a
@@ -20,8 +21,9 @@ import numpy as np
 import pandas as pd
 
 # The results schema, defined once in results_schema.json (next to this file, installed with the
-# package) and compiled into the C++ writer (harness/io/result_row.cpp): instructions.csv's columns in
-# order with their types, the metrics with their units, the run.json status values.
+# package) and compiled into the C++ writer (harness/io/result_row.cpp): the columns of every table
+# (instructions.csv, movement.csv, energy.csv) in order with their types, the metrics with their
+# units, the run.json status values.
 SCHEMA_PATH = Path(__file__).with_name("results_schema.json")
 SCHEMA = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 SCHEMA_VERSION = SCHEMA["schema_version"]
@@ -30,12 +32,19 @@ CSV_COLUMNS = [c["name"] for c in _COLUMNS]
 INT_COLUMNS = [c["name"] for c in _COLUMNS if c["type"] == "int"]
 FLOAT_COLUMNS = [c["name"] for c in _COLUMNS if c["type"] == "float"]
 BOOL_COLUMNS = [c["name"] for c in _COLUMNS if c["type"] == "bool"]
+# The tables `tcbench run` writes, one CSV each with the schema's columns (a benchmark names its
+# table; run.json's "tables" lists those a run wrote). Results.rows is the instructions table.
+TABLES = ("instructions", "movement", "energy")
+# Columns added to the schema after results were first committed: a file written before them
+# lacks them, and each row gets the value the writer gives a row without that axis (0, "").
+LATER_COLUMNS = ("size_bytes", "params", "bound")
+_EMPTY_BY_TYPE = {"int": "0", "float": "0", "string": "", "bool": "false"}
 METRICS = tuple(m["name"] for m in SCHEMA["metrics"])
 METRIC_UNITS = {m["name"]: m["unit"] for m in SCHEMA["metrics"]}
 # Rows that carry no measurement at all (the atom or point was not run).
 NOT_MEASURED = ("skipped",)
 # One measurement: merging folders keeps the first folder's row for each of these keys.
-POINT_KEY = ["family", "atom", "metric", "warps_per_sm", "ilp"]
+POINT_KEY = ["family", "atom", "metric", "warps_per_sm", "ilp", "size_bytes", "params"]
 # The only run.json status whose numbers are a whole run ("running" and "partial", whatever its
 # partial_reason, are not).
 COMPLETE_STATUS = SCHEMA["run_json"]["complete_status"]
@@ -51,6 +60,17 @@ def valid_mask(rows: pd.DataFrame) -> pd.Series:
     values = rows["value"].to_numpy(dtype=float)
     sane = pd.Series(np.isfinite(values) & (values > 0), index=rows.index)
     return measured_mask(rows) & rows["valid"] & (rows["metric"] != "error") & sane
+
+
+def parse_params(text) -> dict:
+    """The params column ("width=128;ways=4") as {"width": "128", "ways": "4"}; a piece without
+    '=' becomes a key with the value ""."""
+    out = {}
+    for piece in str(text or "").split(";"):
+        if piece.strip():
+            key, _, value = piece.partition("=")
+            out[key.strip()] = value.strip()
+    return out
 
 
 def json_get(node, *keys, default="unknown"):
@@ -78,10 +98,22 @@ class RunJson:
 @dataclass
 class Results(RunJson):
     path: Path
-    rows: pd.DataFrame                     # every row of instructions.csv, typed
+    rows: pd.DataFrame                     # every row of instructions.csv, typed (empty when absent)
     run: dict = field(default_factory=dict)  # run.json, {} when absent
     parts: list = field(default_factory=list)  # the folders merged into this one (merge_results)
     problems: list = field(default_factory=list)  # why these numbers may not be a whole run (each names its file)
+    tables: dict = field(default_factory=dict)  # table name -> its rows, for each table file present
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The rows of one table (TABLES); an empty frame with the schema's columns when absent."""
+        if name == "instructions":
+            return self.rows
+        return self.tables[name] if name in self.tables else empty_table()
+
+    def all_rows(self) -> pd.DataFrame:
+        """Every table's rows, instructions first, with a column `table` naming each row's table."""
+        frames = [self.table(t).assign(table=t) for t in TABLES if len(self.table(t))]
+        return pd.concat(frames, ignore_index=True) if frames else empty_table().assign(table="")
 
     @property
     def folders(self) -> list["Results"]:
@@ -202,13 +234,24 @@ def read_csv_rows(path: Path, problems: list) -> tuple[list, list]:
     return header, rows
 
 
-def read_instructions(csv_path: Path, problems: list | None = None) -> pd.DataFrame:
+def read_table(csv_path: Path, problems: list | None = None) -> pd.DataFrame:
+    """One table's CSV (instructions.csv, movement.csv, energy.csv: the same columns), typed. A
+    file from before LATER_COLUMNS existed loads with their empty values; any other missing
+    column raises ValueError naming the file."""
     problems = [] if problems is None else problems
     header, rows = read_csv_rows(Path(csv_path), problems)
     df = pd.DataFrame(rows, columns=header, dtype=str)
-    missing = [c for c in CSV_COLUMNS if c not in df.columns]
+    missing = [c for c in CSV_COLUMNS if c not in df.columns and c not in LATER_COLUMNS]
     if missing:
         raise ValueError(f"{csv_path}: missing columns {', '.join(missing)}")
+    return _typed(df)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` (every field a string) with the schema's types; LATER_COLUMNS it lacks added empty."""
+    for c in _COLUMNS:
+        if c["name"] not in df.columns:
+            df[c["name"]] = _EMPTY_BY_TYPE[c["type"]]
     for c in INT_COLUMNS:
         df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0).astype(int)
     for c in FLOAT_COLUMNS:
@@ -216,6 +259,11 @@ def read_instructions(csv_path: Path, problems: list | None = None) -> pd.DataFr
     for c in BOOL_COLUMNS:
         df[c] = _to_bool(df[c])
     return df
+
+
+def empty_table() -> pd.DataFrame:
+    """A table without rows: the schema's columns and types."""
+    return _typed(pd.DataFrame(columns=CSV_COLUMNS, dtype=str))
 
 
 def read_run_json(path: Path, problems: list) -> dict:
@@ -247,46 +295,84 @@ def read_run_json(path: Path, problems: list) -> dict:
     return run
 
 
+def _listed_tables(run: dict, path: Path, present: dict, problems: list) -> None:
+    """run.json's "tables" (when it has them) against the table files present: a listed table
+    without its file, a file the run did not write and a table this analysis does not know are
+    each a problem."""
+    listed = run.get("tables")
+    if not isinstance(listed, list):
+        return
+    for name in listed:
+        if name not in TABLES:
+            problems.append(f"{path / 'run.json'} lists a table {json.dumps(name)} that this analysis does not "
+                            f"know (it reads {', '.join(TABLES)}): its rows are not reported")
+        elif name not in present:
+            problems.append(f"{path / 'run.json'} lists the table {name}, but neither {path / (name + '.csv')} nor "
+                            f"{name}.csv.gz exists: its rows are missing")
+    for name, file in present.items():
+        if name not in listed:
+            problems.append(f"{file} is not among the tables run.json lists ({', '.join(map(str, listed)) or 'none'}): "
+                            f"it was not written by the run that run.json describes")
+
+
 def load_results(results_dir) -> Results:
-    """Reads results/<slug>/instructions.csv[.gz] (required) and run.json (expected)."""
+    """Reads results/<slug>/run.json (expected) and every table of TABLES present as
+    <table>.csv or <table>.csv.gz (at least one is required)."""
     path = Path(results_dir)
     if not path.is_dir():
         raise FileNotFoundError(f"{path}: no such results folder" if not path.exists() else
                                 f"{path}: not a folder (expected results/<gpu-slug>/)")
     problems: list = []
-    csv_path = data_file(path, "instructions.csv", problems)
-    if csv_path is None:
-        raise FileNotFoundError(f"{path / 'instructions.csv'} not found (nor instructions.csv.gz; "
-                                f"run `tcbench run` first)")
+    files = {t: f for t in TABLES if (f := data_file(path, f"{t}.csv", problems)) is not None}
+    if not files:
+        others = ", ".join(f"{t}.csv" for t in TABLES[1:])
+        raise FileNotFoundError(f"{path / 'instructions.csv'} not found (nor instructions.csv.gz, nor {others} "
+                                f"or their .gz; run `tcbench run` first)")
     run = read_run_json(path / "run.json", problems)
-    rows = read_instructions(csv_path, problems)
-    if not measured_mask(rows).any():
-        problems.append(f"{csv_path}: no measured row (an empty sweep): nothing here can be reported")
-    partial = path / "instructions.csv.partial"
-    if partial.exists():
-        problems.append(f"{partial} exists: a run writing into this folder was cut off before it finished")
-    results = Results(path=path, rows=rows, run=run, problems=problems)
-    rows["data"] = results.data_mode  # which operand data each row was timed on, kept through merges
+    _listed_tables(run, path, files, problems)
+    tables = {t: read_table(f, problems) for t, f in files.items()}
+    if not any(measured_mask(rows).any() for rows in tables.values()):
+        shown = ", ".join(str(f) for f in files.values())
+        problems.append(f"{shown}: no measured row (an empty sweep): nothing here can be reported")
+    for t in TABLES:
+        partial = path / f"{t}.csv.partial"
+        if partial.exists():
+            problems.append(f"{partial} exists: a run writing into this folder was cut off before it finished")
+    rows = tables.pop("instructions", None)
+    results = Results(path=path, rows=empty_table() if rows is None else rows, run=run, problems=problems,
+                      tables=tables)
+    for t in TABLES:  # which operand data each row was timed on, kept through merges
+        if t == "instructions" or t in tables:
+            results.table(t)["data"] = results.data_mode
     return results
 
 
+def _merge_rows(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Every row of the first frame, then the rows of each later one whose measurement
+    (POINT_KEY) no earlier frame has."""
+    seen: set = set()
+    kept = []
+    for rows in frames:
+        keys = pd.MultiIndex.from_frame(rows[POINT_KEY])
+        kept.append(rows[~keys.isin(list(seen))] if seen else rows)
+        seen.update(keys)
+    return pd.concat(kept, ignore_index=True)
+
+
 def merge_results(parts: list[Results]) -> Results:
-    """One Results from several folders (e.g. the default sweep and the hopper N sweep): every
-    row of the first, then the rows of each later folder whose measurement (POINT_KEY) no
-    earlier folder has. run.json is the first folder's; `parts` keeps them all."""
+    """One Results from several folders (e.g. the default sweep and the hopper N sweep): table by
+    table, every row of the first folder, then the rows of each later folder whose measurement
+    (POINT_KEY) no earlier folder has. run.json is the first folder's; `parts` keeps them all."""
     if not parts:
         raise ValueError("no results folders given")
     if len(parts) == 1:
         return parts[0]
-    seen: set = set()
-    kept = []
-    for p in parts:
-        keys = pd.MultiIndex.from_frame(p.rows[POINT_KEY])
-        kept.append(p.rows[~keys.isin(list(seen))] if seen else p.rows)
-        seen.update(keys)
-    rows = pd.concat(kept, ignore_index=True)
+    rows = _merge_rows([p.rows for p in parts])
+    tables = {t: _merge_rows([p.tables[t] for p in parts if t in p.tables])
+              for t in TABLES if any(t in p.tables for p in parts)}
     problems = [q for p in parts for q in p.problems]
-    return Results(path=parts[0].path, rows=rows, run=parts[0].run, parts=list(parts), problems=problems)
+    return Results(path=parts[0].path, rows=rows, run=parts[0].run, parts=list(parts), problems=problems,
+                   tables=tables)
 
 
 def load_many(results_dirs) -> Results:

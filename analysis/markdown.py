@@ -91,3 +91,45 @@ def problems_block(problems: list) -> list[str]:
            "do not quote them as one.", ">"]
     out += ["> - " + str(p).replace("\n", " ") for p in problems]
     return out + [""]
+
+
+def size_text(nbytes) -> str:
+    """A byte count as a reader says it: 16 KiB, 1 MiB, 2 GiB, 228 KiB, 1.5 MiB, 96 B."""
+    if missing(nbytes):
+        return "–"
+    n = float(nbytes)
+    for unit, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= unit:
+            return f"{n / unit:.4g} {name}"
+    return f"{n:.0f} B"
+
+
+class Footnotes:
+    """Cells without a number, said so: an invalid figure reads 'invalid [n]' (a skipped one
+    'skipped [n]') and its notes follow the table as '[n] note'. One per table or section."""
+
+    def __init__(self) -> None:
+        self._notes: list[str] = []
+
+    def _ref(self, notes: tuple) -> int:
+        text = "; ".join(notes)
+        if text not in self._notes:
+            self._notes.append(text)
+        return self._notes.index(text) + 1
+
+    def cell(self, f, spec: str) -> str:
+        """`f`: a figures.Figure."""
+        if f.value is not None:
+            return format(f.value, spec)
+        if f.invalid:
+            return f"**invalid** [{self._ref(f.invalid)}]"
+        if f.skipped:
+            return f"skipped [{self._ref(f.skipped)}]"
+        return "–"
+
+    def lines(self) -> list[str]:
+        """The notes as Markdown lines (then a blank line); [] when no cell needed one."""
+        if not self._notes:
+            return []
+        notes = [f"[{i}] {cell(n)}" for i, n in enumerate(self._notes, 1)]
+        return ["  \n".join(notes), ""]

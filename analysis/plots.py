@@ -160,3 +160,51 @@ def plot_wgmma_n_sweep(sweep: pd.DataFrame, out_path: Path, title: str, peak: fl
     fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     return save_png(fig, out_path)
+
+
+MEMORY_LATENCY_PLOT = "memory_latency.png"
+SERIES_COLORS = ("#264653", "#e76f51", "#2a9d8f", "#8d5fd3", "#e9c46a")
+
+
+def _size_tick(nbytes: float) -> str:
+    for unit, name in ((1 << 30, "G"), (1 << 20, "M"), (1 << 10, "K")):
+        if nbytes >= unit:
+            return f"{nbytes / unit:g}{name}"
+    return f"{nbytes:g}"
+
+
+def plot_memory_latency(points: pd.DataFrame, out_path: Path, title: str, marks: dict) -> Path:
+    """Pointer-chase latency against working set (log2 axis): cycles left, ns right, one line per
+    series (load path), dotted vertical lines at `marks` ({label: bytes}, e.g. the L1 and L2
+    sizes) so the plateaus can be read against them.
+
+    `points`: movement.chase_points(): series, size_bytes, and the Figures cycles and ns (only
+    valid ones are drawn)."""
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
+    sizes = sorted({int(s) for s in points["size_bytes"]})
+    for (series, g), color in zip(points.groupby("series", sort=False), SERIES_COLORS * 4):
+        for ax, col in zip(axes, ("cycles", "ns")):
+            ok = g[g[col].map(lambda f: f.ok).astype(bool)]
+            if len(ok):
+                ax.plot(ok["size_bytes"], [f.value for f in ok[col]], marker="o", markersize=3, color=color,
+                        label=str(series))
+    for ax, unit in zip(axes, ("cycles", "ns")):
+        if sizes:
+            ax.set_xscale("log", base=2)
+            ax.set_xticks(sizes)
+            ax.set_xticklabels([_size_tick(s) for s in sizes], fontsize=6, rotation=45)
+            ax.minorticks_off()
+        for label, nbytes in marks.items():
+            ax.axvline(nbytes, linestyle=":", color="gray", linewidth=1)
+            ax.text(nbytes, 0.98, f"{label} ", transform=ax.get_xaxis_transform(), fontsize=6, va="top",
+                    ha="right", rotation=90, color="gray")
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("working set (bytes)", fontsize=8)
+        ax.set_ylabel(f"latency ({unit})", fontsize=8)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.grid(True, alpha=0.3)
+    if axes[0].get_legend_handles_labels()[0]:
+        axes[0].legend(fontsize=7, loc="lower right")
+    fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return save_png(fig, out_path)

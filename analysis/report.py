@@ -9,12 +9,14 @@ import pandas as pd
 from .atoms import type_slug
 from .headline import (HEADLINE_BEGIN, HEADLINE_END, headline_markdown, replace_between_markers,  # noqa: F401
                        update_readme)
-from .load import Results, load_many
+from .load import Results, load_many, measured_mask, valid_mask
 from .markdown import (fmt, native_cell, point, problems_block, source_line, table,  # noqa: F401
                        tflops_at_clock, wall_time_line)
 from .output import check_file_target, check_plots_target, new_plots_folder, swap_in_plots, write_text_atomic
-from .plots import (plot_peak_overview, plot_throughput, plot_wgmma_n_sweep, throughput_plot_name,
-                    wgmma_n_sweep_plot_name)
+from .movement import chase_points, valid_points
+from .plots import (MEMORY_LATENCY_PLOT, plot_memory_latency, plot_peak_overview, plot_throughput,
+                    plot_wgmma_n_sweep, throughput_plot_name, wgmma_n_sweep_plot_name)
+from .report_movement import energy_section, memory_latency_marks, movement_sections
 from .report_sections import (acceptance_section, mma_sp_section, mma_sync_vs_wgmma_section, wgmma_sections,
                               wmma_section)
 from .summary import SATURATION_FRACTION, atom_summary, measured_atoms, saturation_point  # noqa: F401
@@ -52,8 +54,10 @@ def atom_tables(summary: pd.DataFrame, plot_files: dict) -> list[str]:
 
 
 def skipped_section(results: Results) -> list[str]:
-    """Skipped atoms grouped by family and reason (on a GPU without wgmma that is hundreds)."""
-    skipped = results.skipped
+    """Skipped atoms of every table grouped by family and reason (on a GPU without wgmma that is
+    hundreds)."""
+    rows = results.all_rows()
+    skipped = rows[~measured_mask(rows)]
     if skipped.empty:
         return []
     rows = []
@@ -66,7 +70,9 @@ def skipped_section(results: Results) -> list[str]:
 
 
 def excluded_section(results: Results) -> list[str]:
-    invalid = results.invalid
+    """Every table's measured rows that do not count, grouped by atom, metric and note."""
+    rows = results.all_rows()
+    invalid = rows[measured_mask(rows) & ~valid_mask(rows)]
     if invalid.empty:
         return []
     # Rows marked valid that still do not count: their value is not a finite number.
@@ -85,8 +91,11 @@ def _header(results: Results) -> list[str]:
     cmd = results.run_get("command")
     if cmd != "unknown":
         out.append(f"Command: `{cmd}`.  ")
-    out += [wall_time_line(results), "",
-            "Only valid rows count (output verified against the CPU reference, at or under the datasheet "
+    out += [wall_time_line(results), ""]
+    if results.rows.empty:  # no instructions table: a movement or energy sweep
+        return out + ["Only valid rows count (output verified, at or under its physical bound, measured at a "
+                      "stable clock).", ""]
+    out += ["Only valid rows count (output verified against the CPU reference, at or under the datasheet "
             "peak, measured at a stable clock). `% of peak` is against the dense datasheet figure "
             "(analysis/peaks.py; on sm_90 that is the wgmma peak; sparse instructions against twice it). "
             "`90% at` is the smallest warps per SM × ILP at which 90% of the best throughput is first "
@@ -96,10 +105,12 @@ def _header(results: Results) -> list[str]:
     return out
 
 
-def report_markdown(results: Results, summary: pd.DataFrame, plot_files: dict, sweep_plots: dict | None = None) -> str:
+def report_markdown(results: Results, summary: pd.DataFrame, plot_files: dict, sweep_plots: dict | None = None,
+                    latency_plot: str | None = None) -> str:
     valid = results.valid
     out = (_header(results) + acceptance_section(summary) + wgmma_sections(summary, valid, sweep_plots or {})
            + mma_sync_vs_wgmma_section(summary) + mma_sp_section(summary) + wmma_section(summary, valid)
+           + movement_sections(results, latency_plot) + energy_section(results)
            + atom_tables(summary, plot_files) + skipped_section(results) + excluded_section(results))
     return "\n".join(out).rstrip() + "\n"
 
@@ -140,6 +151,17 @@ def write_n_sweep_plots(results: Results, summary: pd.DataFrame, plots_dir: Path
     return out
 
 
+def write_memory_latency_plot(results: Results, plots_dir: Path) -> str | None:
+    """plots/memory_latency.png when the movement table has pointer-chase points with a valid
+    latency; returns its name (None when not drawn)."""
+    points = chase_points(results.table("movement"))
+    if not valid_points(points["cycles"]).any():
+        return None
+    plot_memory_latency(points, plots_dir / MEMORY_LATENCY_PLOT,
+                        f"{results.device_name}: pointer-chase latency per load", memory_latency_marks(results))
+    return MEMORY_LATENCY_PLOT
+
+
 def write_report(results_dir, *more_dirs) -> dict:
     """Writes plots/ and report.md into the first results folder (rows of `more_dirs` fill in what
     it lacks, e.g. mma.sync rows for a wgmma-only sweep); returns what it wrote, and `problems`:
@@ -158,17 +180,22 @@ def write_report(results_dir, *more_dirs) -> dict:
     try:
         plot_files = write_throughput_plots(results, summary, new_dir)
         sweep_plots = write_n_sweep_plots(results, summary, new_dir)
-        overview_atoms = measured_atoms(summary)
-        overview_atoms = overview_atoms[overview_atoms.apply(_gets_throughput_plot, axis=1)] \
-            if len(overview_atoms) else overview_atoms
-        plot_peak_overview(overview_atoms, new_dir / "peak_throughput.png",
-                           f"{results.device_name}: best ops/clk/SM per atom")
-        text = report_markdown(results, summary, plot_files, sweep_plots)
+        overview = None
+        if len(results.rows):  # the MMA overview, when there is an instructions table
+            overview_atoms = measured_atoms(summary)
+            overview_atoms = overview_atoms[overview_atoms.apply(_gets_throughput_plot, axis=1)] \
+                if len(overview_atoms) else overview_atoms
+            overview = plot_peak_overview(overview_atoms, new_dir / "peak_throughput.png",
+                                          f"{results.device_name}: best ops/clk/SM per atom")
+        latency_plot = write_memory_latency_plot(results, new_dir)
+        text = report_markdown(results, summary, plot_files, sweep_plots, latency_plot)
         swap_in_plots(new_dir, plots_dir)
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise
     write_text_atomic(report, text)
-    return {"report": report, "overview": plots_dir / "peak_throughput.png",
+    return {"report": report, "overview": plots_dir / overview.name if overview else None,
             "plots": [plots_dir / p for p in plot_files.values()],
-            "n_sweep_plots": [plots_dir / p for p in sweep_plots.values()], "problems": list(results.problems)}
+            "n_sweep_plots": [plots_dir / p for p in sweep_plots.values()],
+            "memory_latency_plot": plots_dir / latency_plot if latency_plot else None,
+            "problems": list(results.problems)}

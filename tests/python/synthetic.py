@@ -175,3 +175,184 @@ def write_folder(path: Path, rows: list[dict], wall_seconds=None, data="random",
         run["wall_seconds"] = wall_seconds
     (path / "run.json").write_text(json.dumps(run))
     return path
+
+
+# ---- movement.csv and energy.csv --------------------------------------------------------------------
+# Clearly synthetic values on a made-up device (L1 = 192 KiB of shared memory per SM, L2 = 48 MiB):
+# round latencies per level, bandwidths that are plain fractions of made-up bounds.
+
+L1_BYTES, L2_BYTES = 192 * 1024, 48 * 1024 * 1024
+KiB, MiB, GiB = 1024, 1024 * 1024, 1024 * 1024 * 1024
+CHASE_SIZES = (16 * KiB, 128 * KiB, 1 * MiB, 8 * MiB, 20 * MiB, 40 * MiB, 256 * MiB, 2 * GiB)
+# Latency (cycles) of each working set per load path: L1 40, L2 250 (300 past half of it), DRAM 600 / 700.
+CHASE_CYCLES = {"ld.global.ca": (40, 40, 250, 250, 250, 300, 600, 700),
+                "ld.global.cg": (250, 250, 250, None, 250, 300, 600, 700)}  # None: the invalid point
+CHASE_INVALID_NOTE = "launch 2: the chain ended at element 5, expected 7"
+DRAM_DATASHEET, DRAM_BOUND, DRAM_READ_BEST = 3000.0, 4000.0, 2700.0   # measured / datasheet = 0.90
+L2_BOUND, L2_READ_BEST = 20000.0, 10000.0                              # no datasheet: 0.50 of the bound
+COPY_INVALID_NOTE = "above the physical bound: rejected"
+SMEM_WAYS = (1, 2, 4, 8, 16, 32)
+SMEM_STORE_INVALID_NOTE = "launch 0 block 3: checksum 0x1, expected 0x2"
+IDLE_W = 70.0
+ENERGY_PJ = {"SM80_16x8x16_F32F16F16F32_TN": ("mma.sync", "f16", "f32", 0.80, 0.65),
+             "SM90_64x256x16_F32F16F16_RS": ("wgmma", "f16", "f32", 0.40, 0.33),
+             "SM90_SPARSE_64x256x32_F32F16F16_RS": ("wgmma", "f16", "f32", 0.25, 0.20)}
+ENERGY_INVALID_ATOM = "SM80_16x8x32_S32S8S8S32_TN"
+ENERGY_INVALID_NOTE = "the load's power is not above the idle power in every part"
+PATH_PJ = {"dram_read": (60.0, 45.0), "l2_read": (20.0, 12.0)}
+ENERGY_SKIPPED_ATOM = "SM89_16x8x32_F32E4M3E4M3F32_TN"
+ENERGY_SKIPPED_NOTE = "not a native tensor-core instruction on this GPU"
+
+
+def table_row(family, atom, metric, value=0.0, ptx="", size=0, params="", bound=0.0, w=0, ilp=0, valid=True,
+              note="", a="", d="", clock=CLOCK):
+    from analysis.load import METRIC_UNITS
+    return dict(family=family, ptx=ptx, atom=atom, m=0, n=0, k=0, a_type=a, b_type=a, c_type=d, d_type=d,
+                arch="sm_90a", metric=metric, warps_per_sm=w, ilp=ilp, size_bytes=size, params=params,
+                value=value if valid else 0, unit=METRIC_UNITS[metric], bound=bound, median=value, iqr=0.1, cv=0.01,
+                samples=5, discarded=0, sm_clock_mhz=clock, native="true", sass_opcodes="",
+                verified="true" if valid else "false", valid="true" if valid else "false", note=note)
+
+
+def latency_pair(atom, cycles, ptx="", size=0, params="", valid=True, note=""):
+    """latency_cycles and latency_ns of one point (ns at CLOCK)."""
+    return [table_row("movement", atom, "latency_cycles", cycles, ptx, size, params, w=1, ilp=1, valid=valid,
+                      note=note),
+            table_row("movement", atom, "latency_ns", cycles * 1e3 / CLOCK, ptx, size, params, w=1, ilp=1,
+                      valid=valid, note=note)]
+
+
+def chase_rows() -> list[dict]:
+    rows = []
+    for path, cycles in CHASE_CYCLES.items():
+        atom = "global.chase." + path.rsplit(".", 1)[1]
+        for size, c in zip(CHASE_SIZES, cycles):
+            params = f"path={path};stride=128;lines={'warm' if size <= L2_BYTES else 'cold'}"
+            rows += latency_pair(atom, c if c else 9.0, "ld.global.u64", size, params, valid=c is not None,
+                                 note="" if c else CHASE_INVALID_NOTE)
+    for cls, c in (("near", 230.0), ("far", 290.0)):
+        rows += latency_pair("l2.chase.partition", c, "ld.global.cg.u64", 512 * KiB, f"path=ld.global.cg;class={cls}")
+    return rows
+
+
+def bandwidth_rows() -> list[dict]:
+    rows = []
+    dram = f"datasheet_gbs={DRAM_DATASHEET:g}"
+    for size, f in ((256 * MiB, 0.9), (1 * GiB, 1.0)):
+        rows.append(table_row("movement", "global.bandwidth", "bandwidth_gbs", DRAM_READ_BEST * f, "ld.global.cg.v4",
+                              size, f"op=read;{dram}", DRAM_BOUND, w=32))
+    rows.append(table_row("movement", "global.bandwidth", "bandwidth_gbs", 9999.0, "st.global.v4", 1 * GiB,
+                          f"op=copy;{dram}", DRAM_BOUND, w=32, valid=False, note=COPY_INVALID_NOTE))
+    rows.append(table_row("movement", "l2.bandwidth", "bandwidth_gbs", L2_READ_BEST, "ld.global.cg.v4", 8 * MiB,
+                          "op=read", L2_BOUND, w=32))
+    for width, top in ((32, 128.0), (128, 128.0)):
+        atom, ptx = f"smem.load.b{width}", "ld.shared.v4.b32" if width == 128 else "ld.shared.b32"
+        lanes = 32 if width == 32 else 8
+        for ways in SMEM_WAYS:
+            params = f"width={width};ways={ways}"
+            if ways > lanes:
+                rows.append(table_row("movement", atom, "skipped", ptx=ptx, params=params, valid=False,
+                                      note=f"a {width}-bit access serves {lanes} lanes per wavefront"))
+            else:
+                rows.append(table_row("movement", atom, "bytes_per_clk_sm", top / ways, ptx, params=params, bound=128,
+                                      w=32))
+        rows += latency_pair(atom, 30.0, ptx, 4096, f"width={width}")
+    for ways in (1, 4):
+        rows.append(table_row("movement", "smem.store.b32", "bytes_per_clk_sm", 128.0 / ways, "st.shared.b32",
+                              params=f"width=32;ways={ways}", bound=128, w=32, valid=ways == 1,
+                              note="" if ways == 1 else SMEM_STORE_INVALID_NOTE))
+    return rows
+
+
+def instruction_movement_rows() -> list[dict]:
+    rows = latency_pair("ldmatrix.x4.trans", 32.0, "ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16")
+    rows += [table_row("movement", "ldmatrix.x4.trans", "bytes_per_clk_sm", v, "ldmatrix.sync.aligned.m8n8.x4.trans"
+                       ".shared.b16", bound=128, w=w) for w, v in ((8, 64.0), (16, 120.0))]
+    rows += latency_pair("stmatrix.x2", 36.0, "stmatrix.sync.aligned.m8n8.x2.shared.b16", params="pair=ldmatrix")
+    rows.append(table_row("movement", "stmatrix.x2", "bytes_per_clk_sm", 100.0,
+                          "stmatrix.sync.aligned.m8n8.x2.shared.b16", bound=128, w=16))
+    rows += latency_pair("cp.async.cg.16", 600.0, "cp.async.cg.shared.global", 512, "src=l2")
+    rows.append(table_row("movement", "cp.async.cg.16", "bytes_per_clk_sm", 40.0, "cp.async.cg.shared.global",
+                          4 * MiB, "src=l2", bound=128, w=16))
+    for tile, c in ((1 * KiB, 700.0), (4 * KiB, 900.0), (16 * KiB, 1300.0)):
+        rows += latency_pair("bulk.copy", c, "cp.async.bulk.shared::cluster.global", tile, f"tile={tile}")
+    rows.append(table_row("movement", "bulk.copy", "bandwidth_gbs", 2800.0, "cp.async.bulk.shared::cluster.global",
+                          16 * KiB, "tile=16384", bound=DRAM_BOUND, w=4))
+    rows += latency_pair("dsmem.load", 200.0, "ld.shared::cluster.u64", 4096, "cluster=2;target=remote")
+    rows.append(table_row("movement", "dsmem.load", "bytes_per_clk_sm", 60.0, "ld.shared::cluster.v4.u32",
+                          64 * KiB, "cluster=2", bound=128, w=16))
+    rows.append(table_row("movement", "launch.stream", "launch_overhead_us", 2.25, params="kernels=1000"))
+    rows.append(table_row("movement", "launch.graph", "kernel_time_us", 1.25, params="kernels=1000"))
+    return rows
+
+
+def movement_rows() -> list[dict]:
+    return chase_rows() + bandwidth_rows() + instruction_movement_rows()
+
+
+def energy_rows() -> list[dict]:
+    rows = [table_row("energy", "idle", "idle_power_w", IDLE_W, params="source=counter;parts=4")]
+    for atom, (fam, a, d, pj, above) in ENERGY_PJ.items():
+        p = f"instr_family={fam};steps=4096"
+        kw = dict(ptx=f"{fam}.synthetic", params=p, a=a, d=d, w=16, ilp=2, clock=1600.0)
+        rows += [table_row("energy", atom, "ops_per_clk_sm", 4000.0, bound=8192, **kw),
+                 table_row("energy", atom, "power_w", 500.0, bound=1050, **kw),
+                 table_row("energy", atom, "pj_per_fma", pj, **kw),
+                 table_row("energy", atom, "pj_per_fma_above_idle", above, **kw)]
+    kw = dict(ptx="mma.sync.synthetic", params="instr_family=mma.sync", a="s8", d="s32", w=16, ilp=2)
+    rows += [table_row("energy", ENERGY_INVALID_ATOM, "pj_per_fma", 0.5, **kw),
+             table_row("energy", ENERGY_INVALID_ATOM, "pj_per_fma_above_idle", 0.7, valid=False,
+                       note=ENERGY_INVALID_NOTE, **kw)]
+    rows.append(table_row("energy", ENERGY_SKIPPED_ATOM, "skipped", ptx="mma.sync.synthetic",
+                          params="instr_family=mma.sync", a="e4m3", d="f32", valid=False, note=ENERGY_SKIPPED_NOTE))
+    for atom, (pj, above) in PATH_PJ.items():
+        kw = dict(ptx="ld.global.cg.v2.u64", params=f"path={atom};bytes=1073741824")
+        rows += [table_row("energy", atom, "power_w", 300.0, **kw), table_row("energy", atom, "pj_per_byte", pj, **kw),
+                 table_row("energy", atom, "pj_per_byte_above_idle", above, **kw)]
+    return rows
+
+
+ENERGY_METHOD = {"source": "counter", "poll_period_ms": 10, "steady_window_s": 4,
+                 "idle": {"measured": True, "power_w": IDLE_W}}
+
+
+def unavailable_energy_rows(note: str) -> list[dict]:
+    """energy.csv where NVML cannot read energy: every benchmark skipped, saying why."""
+    return [table_row("energy", "idle", "skipped", valid=False, note=note),
+            table_row("energy", "SM80_16x8x16_F32F16F16F32_TN", "skipped", ptx="mma.sync.synthetic",
+                      params="instr_family=mma.sync", a="f16", d="f32", valid=False, note=note),
+            table_row("energy", "dram_read", "skipped", ptx="ld.global.cg.v2.u64", valid=False, note=note)]
+
+
+def write_table(folder: Path, name: str, rows: list[dict], gz: bool = False, columns=None) -> Path:
+    """folder/<name>.csv (or .csv.gz) with the schema's columns (or `columns`: an older file)."""
+    import gzip
+    import io
+    columns = columns or CSV_COLUMNS
+    buf = io.StringIO(newline="")
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore")
+    w.writeheader()
+    w.writerows(rows)
+    path = folder / (f"{name}.csv.gz" if gz else f"{name}.csv")
+    data = buf.getvalue().encode()
+    path.write_bytes(gzip.compress(data) if gz else data)
+    return path
+
+
+def write_movement_folder(path: Path, gz: bool = False, instructions: bool = True, device_sizes: bool = True,
+                          tables_in_run_json: bool = True) -> Path:
+    """A results folder with instructions (mma.sync), movement and energy tables."""
+    write_folder(path, mma_sync_rows() if instructions else [])
+    if not instructions:
+        (path / "instructions.csv").unlink()
+    write_table(path, "movement", movement_rows(), gz)
+    write_table(path, "energy", energy_rows(), gz)
+    run = json.loads((path / "run.json").read_text())
+    if device_sizes:
+        run["device"].update(l2_bytes=L2_BYTES, shared_mem_per_sm_bytes=L1_BYTES)
+    run["energy"] = ENERGY_METHOD
+    if tables_in_run_json:
+        run["tables"] = (["instructions"] if instructions else []) + ["movement", "energy"]
+        run["files"] = ["run.json"] + [f"{t}.csv" for t in run["tables"]] + ["benchmark.json.gz"]
+    (path / "run.json").write_text(json.dumps(run))
+    return path
