@@ -14,11 +14,12 @@ namespace fs = std::filesystem;
 
 namespace tcb {
 
-// instructions.csv.gz / numerics.csv.gz: the compressed copies committed results keep (the tool
+// <table>.csv.gz / numerics.csv.gz: the compressed copies committed results keep (the tool
 // writes plain CSV; a replacing run must not leave an older compressed copy beside its own).
+// The tables are the results tables families write to (core::Benchmark::table).
 const OutputKind kRunOutput{"run", "run.json",
-                            {"run.json", "instructions.csv", "instructions.csv.gz", "benchmark.json",
-                             "benchmark.json.gz"},
+                            {"run.json", "instructions.csv", "instructions.csv.gz", "movement.csv", "movement.csv.gz",
+                             "energy.csv", "energy.csv.gz", "benchmark.json", "benchmark.json.gz"},
                             {"report.md", "plots"}};
 const OutputKind kNumericsOutput{"numerics", "numerics_run.json",
                                  {"numerics_run.json", "numerics.csv", "numerics.csv.gz", "numerics_sample"},
