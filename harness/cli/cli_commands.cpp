@@ -288,6 +288,8 @@ int RunCommand::finish(const RunSummary& sum, const std::string& failure) {
   run_["family_seconds"] = sum.family_seconds;
   run_["phase_seconds"] = sum.phase_seconds;
   run_["cupti_check"] = cupti_json(sum.cupti, opt_.config.cupti_check_every);
+  for (const auto& [key, value] : sum.run_info.items())  // the families' own entries (State::set_run_info)
+    (run_.contains(key) ? run_["family_info"][key] : run_[key]) = value;  // never over the run's own
   run_["command_seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - command_start_).count();
   run_["summary"] = {{"benchmarks", sum.benchmarks}, {"skipped", sum.skipped}, {"rows", sum.rows},
                      {"invalid_rows", sum.invalid}, {"discarded_samples", sum.discarded_samples}};

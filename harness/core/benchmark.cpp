@@ -10,6 +10,7 @@ struct Registered {
   std::string family;
   FamilyProvider provider;
   bool test_only;
+  bool own_sweep;
 };
 
 // Function-local statics: registrars run during static initialisation in any order.
@@ -30,8 +31,8 @@ std::vector<Benchmark> collect(bool test_only) {
 
 }  // namespace
 
-FamilyRegistrar::FamilyRegistrar(const char* family, FamilyProvider provider, bool test_only) {
-  registered().push_back({family, provider, test_only});
+FamilyRegistrar::FamilyRegistrar(const char* family, FamilyProvider provider, bool test_only, bool own_sweep) {
+  registered().push_back({family, provider, test_only, own_sweep});
 }
 
 const std::vector<Benchmark>& benchmarks() {
@@ -48,6 +49,14 @@ std::vector<std::string> family_names(bool include_test) {
   std::vector<std::string> out;
   for (const auto& r : registered())
     if ((include_test || !r.test_only) && std::find(out.begin(), out.end(), r.family) == out.end())
+      out.push_back(r.family);
+  return out;
+}
+
+std::vector<std::string> default_family_names() {
+  std::vector<std::string> out;
+  for (const auto& r : registered())
+    if (!r.test_only && !r.own_sweep && std::find(out.begin(), out.end(), r.family) == out.end())
       out.push_back(r.family);
   return out;
 }

@@ -46,7 +46,9 @@ using FamilyProvider = std::vector<Benchmark> (*)();
 struct FamilyRegistrar {
   // test_only: registered apart, so that nothing iterating benchmarks() meets it; only a sweep
   // naming the family runs it (the watchdog's "selftest").
-  FamilyRegistrar(const char* family, FamilyProvider provider, bool test_only = false);
+  // own_sweep: a real family that a sweep runs only where it names it: left out of the default
+  // family list (energy: seconds of steady load per point, configs/energy.yaml).
+  FamilyRegistrar(const char* family, FamilyProvider provider, bool test_only = false, bool own_sweep = false);
 };
 
 // Every registered non-test family's benchmarks, in registration order (the link order of
@@ -55,6 +57,8 @@ const std::vector<Benchmark>& benchmarks();
 const std::vector<Benchmark>& test_benchmarks();
 // The names of the registered families in registration order (test families only with include_test).
 std::vector<std::string> family_names(bool include_test = false);
+// The families a sweep runs when it names none: the non-test families without an own sweep.
+std::vector<std::string> default_family_names();
 
 }  // namespace tcb::core
 
@@ -63,3 +67,5 @@ std::vector<std::string> family_names(bool include_test = false);
   static const ::tcb::core::FamilyRegistrar tcb_family_registrar_##id { family, provider }
 #define TCB_REGISTER_TEST_FAMILY(id, family, provider) \
   static const ::tcb::core::FamilyRegistrar tcb_family_registrar_##id { family, provider, true }
+#define TCB_REGISTER_OWN_SWEEP_FAMILY(id, family, provider) \
+  static const ::tcb::core::FamilyRegistrar tcb_family_registrar_##id { family, provider, false, true }

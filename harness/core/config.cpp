@@ -1,5 +1,6 @@
 #include "harness/core/config.hpp"
 
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -288,6 +289,7 @@ std::string stem(const std::string& path) {
 }  // namespace
 
 std::vector<std::string> known_families() { return core::family_names(); }
+std::vector<std::string> default_families() { return core::default_family_names(); }
 
 ConfigError::ConfigError(std::string file_, int line_, std::string field_, const std::string& message)
     : std::runtime_error(what_message(file_, line_, field_, message)),
@@ -315,22 +317,67 @@ int second_document_line(const std::string& yaml) {
   return 0;
 }
 
+// Parser events, ignored: the documents are only counted.
+struct IgnoreEvents : YAML::EventHandler {
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+// The documents of the text, counted up to `limit`. Not YAML::LoadAll: yaml-cpp 0.7's LoadAll
+// never returns on a document that begins with ',' (after an optional tag or anchor); it appends
+// empty documents until memory runs out (jbeder/yaml-cpp#1040, fixed upstream by #1319).
+int count_documents(const std::string& yaml, int limit) {
+  std::istringstream in(yaml);
+  YAML::Parser parser(in);
+  IgnoreEvents events;
+  int n = 0;
+  while (n < limit && parser.HandleNextDocument(events)) ++n;
+  return n;
+}
+
+// The 1-based line of the text's first content (not blank, a comment, a directive or a marker).
+int first_content_line(const std::string& yaml) {
+  std::istringstream in(yaml);
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#' || line[first] == '%') continue;
+    if (line.compare(first, 3, "---") == 0 || line.compare(first, 3, "...") == 0) {
+      const size_t rest = line.find_first_not_of(" \t\r", first + 3);
+      if (rest == std::string::npos || line[rest] == '#') continue;
+    }
+    return number;
+  }
+  return 0;
+}
+
 // The one YAML document of a config (a null node when there is none).
 YAML::Node parse_yaml(const std::string& yaml, const std::string& name) {
-  std::vector<YAML::Node> docs;
+  int documents = 0;
+  YAML::Node root;
   try {
-    docs = YAML::LoadAll(yaml);
+    documents = count_documents(yaml, 2);
+    root = YAML::Load(yaml);  // the first document
   } catch (const YAML::Exception& e) {  // ParserException and friends carry the position
     throw ConfigError(name, e.mark.is_null() ? 0 : e.mark.line + 1, "", "YAML syntax error: " + e.msg);
   }
-  if (docs.size() > 1) {
-    // A second document would be ignored: half of what the author wrote would not run.
-    const YAML::Mark at = docs[1].Mark();
+  if (documents > 1) {
     const int line = second_document_line(yaml);
-    throw ConfigError(name, line > 0 ? line : at.is_null() ? 0 : at.line + 1, "",
-                      "a second YAML document (after a '---' separator); a config is one document");
+    // Two documents without a separator: the endless empty documents of the yaml-cpp bug above.
+    if (line == 0)
+      throw ConfigError(name, first_content_line(yaml), "",
+                        "YAML syntax error: no value can be read where the document begins (a stray ','?)");
+    // A second document would be ignored: half of what the author wrote would not run.
+    throw ConfigError(name, line, "", "a second YAML document (after a '---' separator); a config is one document");
   }
-  return docs.empty() ? YAML::Node(YAML::NodeType::Null) : docs.front();
+  return documents == 0 ? YAML::Node(YAML::NodeType::Null) : root;
 }
 
 }  // namespace

@@ -11,13 +11,16 @@ namespace tcb {
 // The benchmark families a config or `tcbench list --family` may name: those registered in this
 // build (harness/core/benchmark.hpp), test families excluded.
 std::vector<std::string> known_families();
+// The families a sweep runs when its config names none: known_families() without those that
+// have a sweep of their own (energy).
+std::vector<std::string> default_families();
 
 struct SweepConfig {
   std::string name = "default";
   std::string source;                      // file path, or "<embedded default>"
   std::vector<std::string> include;        // regexes on atom name or PTX mnemonic; empty = all
   std::vector<std::string> exclude;
-  std::vector<std::string> families = known_families();
+  std::vector<std::string> families = default_families();
   DataMode data = DataMode::random;
   int repetitions = 5;                     // timed samples per point
   int warmup = 1;                          // untimed launches per point

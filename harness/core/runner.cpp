@@ -86,6 +86,7 @@ class Sweep {
     sum_.sm_clock_samples = int(ctx_.kept_clocks.size());
     sum_.discarded_samples = ctx_.discarded_samples;
     sum_.cupti = ctx_.cupti;
+    sum_.run_info = ctx_.run_info;
     sum_.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start_).count();
   }
 

@@ -53,6 +53,7 @@ struct RunSummary {
   std::map<std::string, double> phase_seconds;
   std::vector<std::string> tables;  // the results tables the rows went to, in first-use order
   core::CuptiCheck cupti;           // CUPTI's kernel records against the in-kernel timing
+  nlohmann::json run_info = nlohmann::json::object();  // families' own run.json entries
 };
 
 // The benchmarks of the config's families (test families, e.g. "selftest", only when named)

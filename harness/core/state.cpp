@@ -97,6 +97,8 @@ DeviceBuffer& State::buffer(const std::string& name) {
   return *slot;
 }
 
+void State::set_run_info(const std::string& key, nlohmann::json value) { ctx_.run_info[key] = std::move(value); }
+
 double* State::phase_seconds(const std::string& phase) { return &(*ctx_.phase_seconds)[phase]; }
 
 void State::say(const std::string& what) const {
@@ -189,7 +191,7 @@ const ResultRow& State::report(Figure f) {
       continue;
     }
     values.push_back(s.value);
-    clocks.push_back(s.sm_clock_mhz);
+    if (s.sm_clock_mhz > 0) clocks.push_back(s.sm_clock_mhz);  // figures without a kernel (idle power) have none
     suspect += s.timing_suspect;
   }
   ctx_.kept_clocks.insert(ctx_.kept_clocks.end(), clocks.begin(), clocks.end());

@@ -14,6 +14,7 @@
 #include <memory>
 #include <string>
 #include <vector>
+#include <nlohmann/json.hpp>
 #include "harness/core/benchmark.hpp"
 #include "harness/core/config.hpp"
 #include "harness/core/watchdog.hpp"
@@ -104,6 +105,7 @@ struct RunContext {
   int discarded_samples = 0;
   long timed_points = 0;                              // time_launches calls so far
   CuptiCheck cupti;
+  nlohmann::json run_info = nlohmann::json::object();  // families' run.json entries (State::set_run_info)
 };
 
 class State {
@@ -148,6 +150,10 @@ class State {
 
   // A device buffer kept for the whole sweep under `name` (large outputs allocated once).
   DeviceBuffer& buffer(const std::string& name);
+
+  // A family's entry in run.json under `key` (e.g. the energy family's sampling method). The
+  // key must not be one the run itself writes (the CLI refuses the clash); a later call replaces it.
+  void set_run_info(const std::string& key, nlohmann::json value);
 
  private:
   bool start_cupti();

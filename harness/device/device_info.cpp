@@ -88,6 +88,7 @@ bool query_device(int index, DeviceInfo* info, std::string* error) {
   d.shared_mem_per_sm = static_cast<int>(p.sharedMemPerMultiprocessor);
   d.clock_khz = attr(cudaDevAttrClockRate, index);
   d.mem_clock_khz = attr(cudaDevAttrMemoryClockRate, index);
+  d.mem_bus_width_bits = attr(cudaDevAttrGlobalMemoryBusWidth, index);
   char bus[64] = {0};
   if (cudaDeviceGetPCIBusId(bus, sizeof bus, index) == cudaSuccess) d.pci_bus_id = bus;
   cudaRuntimeGetVersion(&d.runtime_version);
@@ -133,6 +134,7 @@ nlohmann::json DeviceInfo::to_json() const {
           {"shared_mem_per_sm_bytes", shared_mem_per_sm},
           {"cuda_clock_khz", clock_khz},
           {"mem_clock_khz", mem_clock_khz},
+          {"mem_bus_width_bits", mem_bus_width_bits},
           {"cuda_runtime_version", runtime_version},
           {"cuda_driver_api_version", driver_api_version},
           {"driver_version", driver_version},

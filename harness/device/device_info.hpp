@@ -16,6 +16,7 @@ struct DeviceInfo {
   int shared_mem_per_sm = 0;
   int clock_khz = 0;          // CUDA-reported peak SM clock (0 if unavailable)
   int mem_clock_khz = 0;
+  int mem_bus_width_bits = 0;  // global memory bus width (0 if unavailable): with mem_clock_khz, the DRAM bandwidth
   int runtime_version = 0, driver_api_version = 0;
   std::string driver_version;  // NVML, e.g. "580.159.04"
   unsigned nvml_max_sm_mhz = 0;

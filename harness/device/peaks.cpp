@@ -1,5 +1,8 @@
 #include "harness/device/peaks.hpp"
 
+#include <algorithm>
+#include <cctype>
+
 namespace tcb {
 namespace {
 
@@ -72,6 +75,61 @@ double peak_fma_per_clk_sm(int sm, DType a, DType /*acc*/) {
   for (const Peak& p : kPeaks)
     if (p.sm == sm && p.k == k) return p.fma;
   return 0;
+}
+
+namespace {
+
+// DRAM bandwidth by model, matched on the CUDA device name: the entry must occur as whole words
+// (case-insensitive; letters and digits on neither side), so "A40" does not match "RTX A4000" nor
+// "H200" "GH200"; the first match wins. GB/s = 10^9 B/s, as the datasheets print them:
+//  H200 SXM and H200 NVL, 141 GB HBM3e: 4.8 TB/s (NVIDIA H200 Tensor Core GPU datasheet, 2024).
+//  GH200 with 144 GB HBM3e: 4.9 TB/s; GH200 with 96 GB HBM3: 4 TB/s (NVIDIA GH200 Grace Hopper
+//      Superchip datasheet).
+//  H100 NVL 94 GB: 3.9 TB/s; H100 SXM5 80 GB ("H100 80GB HBM3"): 3.35 TB/s; H100 PCIe 80 GB:
+//      2 TB/s (NVIDIA H100 Tensor Core GPU datasheet). H800 as the H100 of the same form.
+//  A100 SXM4 80 GB: 2,039 GB/s; A100 PCIe 80 GB: 1,935 GB/s; A100 40 GB: 1,555 GB/s (NVIDIA A100
+//      Tensor Core GPU datasheet).
+//  A30: 933 GB/s (A30 datasheet); A40: 696 GB/s (A40 datasheet); L40S and L40: 864 GB/s (L40S,
+//      L40 datasheets); L4: 300 GB/s (L4 datasheet); A10: 600 GB/s (A10 datasheet).
+//  V100S PCIe: 1,134 GB/s; V100 SXM2 and PCIe: 900 GB/s (NVIDIA V100 datasheet); T4: 320 GB/s
+//      (T4 datasheet).
+struct DramEntry { const char* name; double gbs; };
+constexpr DramEntry kDramDatasheet[] = {
+    {"GH200 144G", 4900}, {"GH200", 4000}, {"H200", 4800},
+    {"H100 NVL", 3900},   {"H100 PCIe", 2000}, {"H100", 3350},
+    {"H800 PCIe", 2000},  {"H800", 3350},
+    {"A100-SXM4-80GB", 2039}, {"A100 80GB PCIe", 1935}, {"A100", 1555},
+    {"A30", 933}, {"A40", 696}, {"L40S", 864}, {"L40", 864}, {"L4", 300}, {"A10", 600},
+    {"V100S", 1134}, {"V100", 900}, {"T4", 320},
+};
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+// `word` occurs in `text` with no letter or digit right before or after it.
+bool contains_words(const std::string& text, const std::string& word) {
+  auto alnum = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; };
+  for (size_t at = text.find(word); at != std::string::npos; at = text.find(word, at + 1)) {
+    const size_t after = at + word.size();
+    if ((at == 0 || !alnum(text[at - 1])) && (after == text.size() || !alnum(text[after]))) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+double datasheet_dram_gbs(const std::string& gpu_name) {
+  const std::string name = lower(gpu_name);
+  for (const DramEntry& e : kDramDatasheet)
+    if (contains_words(name, lower(e.name))) return e.gbs;
+  return 0;
+}
+
+double theoretical_dram_gbs(int mem_clock_khz, int bus_width_bits) {
+  if (mem_clock_khz <= 0 || bus_width_bits <= 0) return 0;
+  return 2.0 * mem_clock_khz * 1e3 * (bus_width_bits / 8.0) / 1e9;
 }
 
 }  // namespace tcb

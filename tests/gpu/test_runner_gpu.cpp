@@ -23,6 +23,7 @@ bool have_gpu(DeviceInfo* dev, std::string* why) { return query_device(0, dev, w
 
 SweepConfig small_config(const std::string& include) {
   SweepConfig c;
+  c.families = {"mma.sync", "mma.sp", "wmma", "wgmma"};  // the MMA families: movement has its own GPU tests
   c.include = {include};
   c.repetitions = 3;
   c.warmup = 1;
