@@ -16,6 +16,7 @@
 #include "harness/device/device_info.hpp"
 #include "harness/sass/sass.hpp"
 #include "tests/cpp/csv_rows.hpp"
+#include "tests/cpp/family_run.hpp"
 #include "tests/cpp/run_tcbench.hpp"
 #include "tests/cpp/test_support.hpp"
 
@@ -30,34 +31,12 @@ using Row = test::CsvRow;
 
 double num(const Row& r, const char* column) { return test::csv_number(r, column); }
 
-// The one run all tests below read: the on-chip benchmarks with the default sweep.
-struct OnChipRun {
-  bool have_gpu = false;
-  std::string why_not;
-  DeviceInfo device;
-  CliResult result;
-  std::vector<Row> rows;
-  nlohmann::json run_json;
-  bool sass_inspected = false;
-};
+// The one run every test below reads.
+using OnChipRun = test::FamilyRun;
 
 const OnChipRun& on_chip_run() {
-  static const OnChipRun run = [] {
-    OnChipRun r;
-    r.have_gpu = query_device(0, &r.device, &r.why_not);
-    if (!r.have_gpu) return r;
-    static test::TempDir dir("tcb_movement");
-    const std::string out = (dir.path / "run").string();
-    r.sass_inspected = !find_tool("cuobjdump").empty();
-    r.result = run_tcbench(std::string("run --no-progress --family movement") + (r.sass_inspected ? "" : " --no-sass") +
-                           " --filter '^(smem|ldmatrix|stmatrix|cp[.]async[.]c[ag][.]|dsmem)' --out " + out);
-    r.rows = test::read_csv_rows(test::read_text(out + "/movement.csv"));
-    try {
-      r.run_json = nlohmann::json::parse(test::read_text(out + "/run.json"));
-    } catch (const std::exception&) {
-    }
-    return r;
-  }();
+  static const OnChipRun run =
+      test::run_family("movement", "^(smem|ldmatrix|stmatrix|cp[.]async[.]c[ag][.]|dsmem)", "movement", "tcb_movement");
   return run;
 }
 

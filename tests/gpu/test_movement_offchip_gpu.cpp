@@ -17,6 +17,7 @@
 #include "harness/device/peaks.hpp"
 #include "harness/sass/sass.hpp"
 #include "tests/cpp/csv_rows.hpp"
+#include "tests/cpp/family_run.hpp"
 #include "tests/cpp/run_tcbench.hpp"
 #include "tests/cpp/test_support.hpp"
 
@@ -33,33 +34,11 @@ using test::CsvRow;
 constexpr long long KiB = 1024, MiB = 1024 * KiB, GiB = 1024 * MiB;
 
 // The one run every test below reads.
-struct OffChipRun {
-  bool have_gpu = false;
-  std::string why_not;
-  DeviceInfo device;
-  CliResult result;
-  std::vector<CsvRow> rows;
-  nlohmann::json run_json;
-  bool sass_inspected = false;
-};
+using OffChipRun = test::FamilyRun;
 
 const OffChipRun& off_chip_run() {
-  static const OffChipRun run = [] {
-    OffChipRun r;
-    r.have_gpu = query_device(0, &r.device, &r.why_not);
-    if (!r.have_gpu) return r;
-    static test::TempDir dir("tcb_movement_offchip");
-    const std::string out = (dir.path / "run").string();
-    r.sass_inspected = !find_tool("cuobjdump").empty();
-    r.result = run_tcbench(std::string("run --no-progress --family movement") + (r.sass_inspected ? "" : " --no-sass") +
-                           " --filter '^(global[.]chase|l2[.]|dram[.]|tma[.]|launch[.])' --out " + out);
-    r.rows = test::read_csv_rows(test::read_text(out + "/movement.csv"));
-    try {
-      r.run_json = nlohmann::json::parse(test::read_text(out + "/run.json"));
-    } catch (const std::exception&) {
-    }
-    return r;
-  }();
+  static const OffChipRun run = test::run_family("movement", "^(global[.]chase|l2[.]|dram[.]|tma[.]|launch[.])",
+                                                 "movement", "tcb_movement_offchip");
   return run;
 }
 
