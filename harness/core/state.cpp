@@ -28,36 +28,8 @@ double median_of(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-// One launch's per-block records (kTimingWords each) -> its timing.
-LaunchTiming summarise(const unsigned long long* t, int blocks, int sm_count) {
-  std::map<unsigned, std::pair<unsigned long long, unsigned long long>> span;  // smid -> [min c0, max c1]
-  std::map<unsigned, int> blocks_on_sm;
-  std::vector<double> clocks;
-  unsigned long long first_ns = ~0ull, last_ns = 0;
-  for (int b = 0; b < blocks; ++b) {
-    const unsigned long long* r = &t[size_t(b) * kTimingWords];
-    const unsigned sm = static_cast<unsigned>(r[4]);
-    auto it = span.find(sm);
-    if (it == span.end()) span[sm] = {r[0], r[1]};
-    else it->second = {std::min(it->second.first, r[0]), std::max(it->second.second, r[1])};
-    ++blocks_on_sm[sm];
-    if (r[3] > r[2]) clocks.push_back(double(r[1] - r[0]) / double(r[3] - r[2]) * 1e3);
-    first_ns = std::min(first_ns, r[2]);
-    last_ns = std::max(last_ns, r[3]);
-  }
-  LaunchTiming s;
-  s.cycles = double(t[1] - t[0]);
-  s.ns = double(t[3] - t[2]);
-  for (auto& [sm, sp] : span) s.sm_span_cycles += double(sp.second - sp.first);
-  s.wall_ns = last_ns > first_ns ? double(last_ns - first_ns) : 0;
-  s.sm_clock_mhz = median_of(clocks);
-  s.sms = int(span.size());
-  // Even: as many SMs as could take a block, each with the same number of blocks.
-  s.even_placement = s.sms == std::min(blocks, sm_count);
-  for (auto& [sm, n] : blocks_on_sm)
-    if (n != blocks_on_sm.begin()->second) s.even_placement = false;
-  return s;
-}
+// A block counts toward a launch's clock when it ran at least this fraction of the longest block.
+constexpr double kWorkingBlockSpanFraction = 0.5;
 
 std::string join_notes(const std::vector<std::string>& notes) {
   std::string s;
@@ -67,6 +39,45 @@ std::string join_notes(const std::vector<std::string>& notes) {
 }
 
 }  // namespace
+
+LaunchTiming summarise_launch(const unsigned long long* t, int blocks, int sm_count) {
+  std::map<unsigned, std::pair<unsigned long long, unsigned long long>> span;  // smid -> [min c0, max c1]
+  std::map<unsigned, int> blocks_on_sm;
+  std::vector<std::pair<double, double>> block_clock;  // (span ns, MHz) per block
+  unsigned long long first_ns = ~0ull, last_ns = 0, longest_ns = 0;
+  for (int b = 0; b < blocks; ++b) {
+    const unsigned long long* r = &t[size_t(b) * kTimingWords];
+    const unsigned sm = static_cast<unsigned>(r[4]);
+    auto it = span.find(sm);
+    if (it == span.end()) span[sm] = {r[0], r[1]};
+    else it->second = {std::min(it->second.first, r[0]), std::max(it->second.second, r[1])};
+    ++blocks_on_sm[sm];
+    if (r[3] > r[2]) {
+      block_clock.push_back({double(r[3] - r[2]), double(r[1] - r[0]) / double(r[3] - r[2]) * 1e3});
+      longest_ns = std::max(longest_ns, r[3] - r[2]);
+    }
+    first_ns = std::min(first_ns, r[2]);
+    last_ns = std::max(last_ns, r[3]);
+  }
+  LaunchTiming s;
+  s.cycles = double(t[1] - t[0]);
+  s.ns = double(t[3] - t[2]);
+  for (auto& [sm, sp] : span) s.sm_span_cycles += double(sp.second - sp.first);
+  s.wall_ns = last_ns > first_ns ? double(last_ns - first_ns) : 0;
+  // The clock of the blocks that did the work: a block that only waits for its cluster and
+  // exits spans a few hundred ns, where %globaltimer's update steps make Δclock64/Δns meaningless
+  // (a 2-block cluster once read 2906 MHz on a 1980 MHz part).
+  std::vector<double> clocks;
+  for (const auto& [span_ns, mhz] : block_clock)
+    if (span_ns >= kWorkingBlockSpanFraction * double(longest_ns)) clocks.push_back(mhz);
+  s.sm_clock_mhz = median_of(clocks);
+  s.sms = int(span.size());
+  // Even: as many SMs as could take a block, each with the same number of blocks.
+  s.even_placement = s.sms == std::min(blocks, sm_count);
+  for (auto& [sm, n] : blocks_on_sm)
+    if (n != blocks_on_sm.begin()->second) s.even_placement = false;
+  return s;
+}
 
 State::State(const Benchmark& bench, RunContext& ctx, ResultRow base) : bench_(bench), ctx_(ctx), base_(std::move(base)) {}
 
@@ -123,7 +134,7 @@ std::vector<LaunchTiming> State::time_launches(
   const bool throttled = throttled_before || nvml_throttled_now();
   std::vector<LaunchTiming> all;
   for (int i = 0; i < launches; ++i) {
-    all.push_back(summarise(&records[size_t(i) * words], blocks, device().sm_count));
+    all.push_back(summarise_launch(&records[size_t(i) * words], blocks, device().sm_count));
     all.back().throttled = throttled;
   }
   if (cupti) compare_with_cupti(kernels, &all);

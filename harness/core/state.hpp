@@ -52,6 +52,9 @@ struct LaunchTiming {
   bool timing_suspect = false;  // the in-kernel wall time exceeds CUPTI's duration of the kernel
 };
 
+// One launch's per-block timing records (timing.cuh: kTimingWords per block) -> its timing.
+LaunchTiming summarise_launch(const unsigned long long* records, int blocks, int sm_count);
+
 // One timed sample of a figure: its value and the clock it was taken at.
 struct Sample {
   double value = 0;
