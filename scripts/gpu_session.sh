@@ -75,11 +75,12 @@ if has quickstart; then
     [ "$before" = "$(digest)" ] && echo "untouched: yes" || echo "untouched: NO"; ls -d results/*/runs/*; } | tee "$res/stability/quickstart.txt"
   for d in "$res"/runs/*/; do
     n=$(basename "$d"); mkdir -p "$res/stability/$n"
-    cp "$d/run.json" "$res/stability/$n/" && gzip -9c "$d/instructions.csv" >"$res/stability/$n/instructions.csv.gz"
+    cp "$d/run.json" "$res/stability/$n/"
+    for t in instructions movement; do gzip -9c "$d/$t.csv" >"$res/stability/$n/$t.csv.gz"; done
   done
 fi
 if has compare && [ -f "$res/instructions.csv.gz" ]; then
-  mkdir -p /tmp/previous && cp "$res/run.json" "$res/instructions.csv.gz" /tmp/previous/
+  mkdir -p /tmp/previous && cp "$res/run.json" "$res"/*.csv.gz /tmp/previous/
 fi
 has default && sweep default --out "$res" --force
 if has compare && [ -f /tmp/previous/run.json ]; then
