@@ -47,7 +47,7 @@ def _read_json(path: Path) -> dict:
 
 def load_source(src) -> tuple[dict, Path | None, Path]:
     """(table dict, the results folder or None, the folder outputs go to by default)."""
-    from .cost_table_load import validate_cost_table
+    from .cost_table_validate import validate_cost_table
     path = Path(src)
     if path.is_dir():
         table = build_cost_table(path)
@@ -55,7 +55,8 @@ def load_source(src) -> tuple[dict, Path | None, Path]:
         return table, path, path
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such results folder or cost table")
-    table = validate_cost_table(_read_json(path), str(path))
+    table = _read_json(path)
+    validate_cost_table(table, str(path))
     folder = path.parent
     return table, (folder if (folder / "run.json").exists() else None), folder
 

@@ -38,8 +38,10 @@ LIBRARIES=(
   "re2|pkg-config:re2  libre2-dev"
 )
 # Python modules the analysis package and the tests import -> PyPI package (scipy: Google
-# Benchmark's compare.py in the tests; wheel: the offline build of the analysis package).
+# Benchmark's compare.py in the tests; wheel: the offline build of the analysis package;
+# jsonschema: the cost-table validation).
 PYTHON_MODULES=(
+  "jsonschema  jsonschema"
   "matplotlib  matplotlib"
   "pandas      pandas"
   "pytest      pytest"

@@ -108,10 +108,21 @@ def test_dependencies_declared(venv, tmp_path):
                        env=clean_env())
     assert p.returncode == 0, p.stderr
     names = {line.split(">")[0].split("<")[0].split("=")[0].split(";")[0].strip() for line in p.stdout.splitlines()}
-    assert {"numpy", "pandas", "matplotlib"} <= names
+    assert {"numpy", "pandas", "matplotlib", "jsonschema"} <= names
     bounded = [line for line in p.stdout.splitlines() if line.split(";")[0].strip().startswith(
-        ("numpy", "pandas", "matplotlib"))]
+        ("numpy", "pandas", "matplotlib", "jsonschema"))]
     assert all(">=" in line and "<" in line for line in bounded), bounded
+
+
+def test_installed_cost_table_loader(venv, tmp_path):
+    """The cost-table schema ships with the package: the installed loader validates a table."""
+    fixture = REPO / "tests" / "data" / "cost_table" / "minimal.json"
+    code = ("import sys; from analysis.cost_table_load import load_cost_table, SCHEMA_VERSION; "
+            "t = load_cost_table(sys.argv[1]); print(SCHEMA_VERSION, t.device.name, len(t.instructions))")
+    p = subprocess.run([str(venv / "bin" / "python"), "-c", code, str(fixture)], cwd=tmp_path, capture_output=True,
+                       text=True, env=clean_env())
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "1 NVIDIA H200 3"
 
 
 def test_module_entry_point_from_repo_root(tmp_path):
