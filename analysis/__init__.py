@@ -1,6 +1,7 @@
 """tcbench analysis: plots, reports and the README headline from results/<gpu-slug>/.
 
-    tcbench-analysis report results/<gpu-slug> [more folders]
+    tcbench-analysis report results/<gpu-slug> [more folders] [--out DIR]
+    tcbench-analysis compare A B [--out DIR]
     tcbench-analysis readme results/<gpu-slug> [results/<gpu-slug>/hopper ...] [--update README.md]
     tcbench-analysis numerics results/<gpu-slug> [--out FILE.md]
 

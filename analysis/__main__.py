@@ -1,5 +1,6 @@
 """Command line: tcbench-analysis (or python3 -m analysis) {report,readme} results/<gpu-slug> [more
-results folders]; numerics results/<gpu-slug> [--out FILE.md].
+results folders]; numerics results/<gpu-slug> [--out FILE.md]; compare A B [--out DIR]. The tcbench
+command runs report, compare and export through this one (TCBENCH_PROG names it in messages).
 
 Exit status: 0 done; 1 the data cannot be trusted (an incomplete or failed run, a truncated or
 unreadable file: the report is still written, with a warning at its top, unless a file could not
@@ -10,6 +11,7 @@ import argparse
 import os
 import sys
 
+from .compare import NOISE_FLOOR, NOISE_K, write_compare
 from .headline import headline_markdown, update_readme
 from .load import load_many
 from .numerics import load_numerics, write_numerics_markdown
@@ -25,7 +27,10 @@ ALLOW_HELP = ("exit 0 although the data is incomplete (a run not 'complete' in r
 
 
 def _prog() -> str:
-    """How the user called us: the console script's name, or python3 -m analysis."""
+    """How the user called us: tcbench (which says so in TCBENCH_PROG when it forwards a command),
+    the console script's name, or python3 -m analysis."""
+    if os.environ.get("TCBENCH_PROG"):
+        return os.environ["TCBENCH_PROG"]
     name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
     return "python3 -m analysis" if name in ("", "__main__.py", "-c") else name
 
@@ -34,9 +39,23 @@ def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog=_prog(), description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="command", required=True)
-    rep = sub.add_parser("report", help="write plots/ and report.md into the (first) results folder")
-    rep.add_argument("results", nargs="+", help=FOLDERS_HELP)
+    rep = sub.add_parser("report", help="write report.md, plots/ and report_*.csv (docs/reports.md)")
+    rep.add_argument("results", nargs="+", help=FOLDERS_HELP + "; an energy/ subfolder is read too")
+    rep.add_argument("--out", metavar="DIR", help="where to write them (default: the first results folder; "
+                                                  "created when absent)")
+    rep.add_argument("--no-progress", action="store_true",
+                     help="no counter of the plots drawn on stderr (shown only when stderr is a terminal)")
     rep.add_argument("--allow-incomplete", action="store_true", help=ALLOW_HELP)
+    cmp = sub.add_parser("compare", help="the rows of two results folders that differ by more than their noise: "
+                                         "compare.md, compare.csv, compare.png")
+    cmp.add_argument("a", metavar="A", help="results folder A (the reference)")
+    cmp.add_argument("b", metavar="B", help="results folder B (compared with A: B/A)")
+    cmp.add_argument("--out", metavar="DIR", default=".", help="where to write them (default: the current folder)")
+    cmp.add_argument("--threshold", type=float, default=NOISE_FLOOR, metavar="F",
+                     help="smallest relative difference that counts (default %(default)g = 0.5%%)")
+    cmp.add_argument("--k", type=float, default=NOISE_K,
+                     help="a row differs beyond K times its combined noise (default %(default)g)")
+    cmp.add_argument("--allow-incomplete", action="store_true", help=ALLOW_HELP)
     rd = sub.add_parser("readme", help="print the Markdown headline (optionally update a README)")
     rd.add_argument("results", nargs="+", help=FOLDERS_HELP)
     rd.add_argument("--update", metavar="README.md",
@@ -58,10 +77,16 @@ def parser() -> argparse.ArgumentParser:
 def _run(args) -> list:
     """Carries out the command; returns the problems found in the data (each names its file)."""
     if args.command == "report":
-        out = write_report(*args.results)
-        extra = [str(out[k]) for k in ("overview", "memory_latency_plot") if out[k]]
-        print(f"wrote {', '.join([str(out['report'])] + extra)}, {len(out['plots'])} throughput plot(s) and "
-              f"{len(out['n_sweep_plots'])} wgmma N-sweep plot(s)")
+        out = write_report(*args.results, out_dir=args.out, progress=not args.no_progress and sys.stderr.isatty())
+        kinds = out["plot_kinds"]
+        other = len(out["plots"]) - kinds["throughput"] - kinds["n_sweep"]
+        print(f"wrote {out['report']}, {len(out['csvs'])} CSV table(s), {kinds['throughput']} throughput plot(s), "
+              f"{kinds['n_sweep']} wgmma N-sweep plot(s) and {other} other plot(s) in {out['report'].parent / 'plots'}")
+        return out["problems"]
+    if args.command == "compare":
+        out = write_compare(args.a, args.b, args.out, args.k, args.threshold)
+        print(f"compared {out['compared']} rows: {out['differ']} differ by more than the noise; "
+              f"{out['only_a']} valid only in A, {out['only_b']} only in B; wrote {', '.join(map(str, out['paths']))}")
         return out["problems"]
     if args.command == "stability":
         if len(args.results) < 2:

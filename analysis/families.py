@@ -75,3 +75,44 @@ def wmma_work_costs(summary: pd.DataFrame, valid: pd.DataFrame) -> pd.DataFrame:
             out.append(rec)
     cols = ["atom", "type", "type_order", "shape"] + [f"{wk}_{m}" for wk in WMMA_WORKS for m in ("bytes", "latency")]
     return sort_by_type(pd.DataFrame(out, columns=cols))
+
+
+# Families in reading order; sparse wgmma (wgmma.mma_async.sp) apart from dense, as mma.sp is
+# apart from mma.sync: its dense-equivalent rate counts the zeros of the 2:4 pattern.
+FAMILY_ORDER = ("mma.sync", "mma.sp", "wmma", "wgmma", "wgmma.sp")
+BY_TYPE_COLUMNS = ["family", "type", "type_order", "atoms", "best_ops", "best_atom", "pct_peak", "tflops",
+                   "clock_mhz", "latency", "latency_atom"]
+
+
+def family_label(r) -> str:
+    return "wgmma.sp" if r["family"] == "wgmma" and r["sparse"] else r["family"]
+
+
+def _lowest_latency(g: pd.DataFrame) -> tuple:
+    lat = g[g["latency"].notna()]
+    if lat.empty:
+        return None, None
+    best = lat.loc[lat["latency"].idxmin()]
+    return float(best["latency"]), best["atom"]
+
+
+def latency_peak_by_type(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per (family, type) measured: how many atoms, the best ops/clk/SM (its atom, % of
+    the datasheet peak, TFLOP/s and clock) and the lowest latency (its atom); in type order, then
+    FAMILY_ORDER."""
+    atoms = measured_atoms(summary)
+    if atoms.empty:
+        return pd.DataFrame(columns=BY_TYPE_COLUMNS)
+    atoms = atoms.assign(family=atoms.apply(family_label, axis=1))
+    out = []
+    for (fam, label), g in atoms.groupby(["family", "type"], sort=False):
+        top = best_per_type(g).iloc[0]
+        latency, latency_atom = _lowest_latency(g)
+        measured = top["best_ops"] == top["best_ops"]  # not NaN: the type has a throughput figure
+        out.append({"family": fam, "type": label, "type_order": top["type_order"], "atoms": len(g),
+                    "best_ops": top["best_ops"], "best_atom": top["atom"] if measured else None,
+                    "pct_peak": top["pct_peak"], "tflops": top["tflops"], "clock_mhz": top["clock_mhz"],
+                    "latency": latency, "latency_atom": latency_atom})
+    df = pd.DataFrame(out, columns=BY_TYPE_COLUMNS)
+    rank = df["family"].map(lambda f: FAMILY_ORDER.index(f) if f in FAMILY_ORDER else len(FAMILY_ORDER))
+    return df.assign(_f=rank).sort_values(["type_order", "_f", "family"], kind="stable").drop(columns="_f")

@@ -377,3 +377,21 @@ def merge_results(parts: list[Results]) -> Results:
 
 def load_many(results_dirs) -> Results:
     return merge_results([load_results(d) for d in results_dirs])
+
+
+# Sweeps run apart into a subfolder named for their table: the energy sweep (configs/energy.yaml)
+# writes results/<gpu>/energy/. A report or comparison of the folder reads such a subfolder too
+# when the folder has no table of that name itself.
+COMPANION_TABLES = ("energy",)
+
+
+def with_companions(results_dirs) -> list[Path]:
+    """`results_dirs`, then each COMPANION_TABLES subfolder of the first that holds the table the
+    first lacks (and that was not given already)."""
+    dirs = [Path(d) for d in results_dirs]
+    given = {d.resolve() for d in dirs}
+    first = dirs[0]
+    extra = [first / t for t in COMPANION_TABLES
+             if data_file(first, f"{t}.csv") is None and data_file(first / t, f"{t}.csv") is not None
+             and (first / t).resolve() not in given]
+    return dirs + extra

@@ -42,6 +42,19 @@ def check_folder_writable(folder: Path) -> None:
         raise OutputError(f"{folder}: not writable")
 
 
+def prepare_out_folder(folder) -> Path:
+    """The output folder, created (with its parents) when absent; OutputError when it is
+    something else than a folder."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: exists and is not a folder; cannot write into it")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{folder}: cannot create the folder: {e.strerror or e}")
+    return folder
+
+
 def check_plots_target(plots_dir: Path, suffix: str = ".png") -> None:
     """`plots_dir` can be replaced by a new folder of plots: absent, or a real folder that holds
     only `suffix` files (which are this tool's plots and may be replaced; anything else is not
@@ -68,6 +81,22 @@ def write_text_atomic(path: Path, text: str) -> Path:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, _mode(0o666))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def replace_with(path: Path, draw) -> Path:
+    """Has `draw(tmp)` write a temporary file beside `path` (e.g. a plot), then renames it over
+    `path`."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
+    os.close(fd)
+    try:
+        draw(Path(tmp))
         os.chmod(tmp, _mode(0o666))
         os.replace(tmp, path)
     except BaseException:

@@ -1,4 +1,6 @@
-"""Figures for one results folder (matplotlib, Agg backend: no display needed)."""
+"""Figures for one results folder (matplotlib, Agg backend: no display needed). Every file is
+the same byte for byte on every run from the same data (docs/reports.md): matplotlib's own
+defaults whatever a matplotlibrc says, its bundled font, no version or date in the PNG."""
 from __future__ import annotations
 
 import io
@@ -9,10 +11,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.style  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402  (after the backend is chosen)
 import pandas as pd  # noqa: E402
 from PIL import Image  # noqa: E402  (a matplotlib dependency)
+
+matplotlib.style.use("default")  # a user's matplotlibrc or style must not change the files
+matplotlib.rcParams.update({"font.family": "DejaVu Sans",  # bundled with matplotlib: on every machine
+                            "svg.hashsalt": "tcbench"})    # fixed ids, should a plot ever be an SVG
 
 # Compact plots (a results folder holds hundreds, committed): 90 dpi, and a palette of at most
 # PALETTE_COLORS colors (line plots use a handful; antialiasing needs a few dozen more).
@@ -28,9 +35,10 @@ def safe_name(s: str) -> str:
 
 
 def save_png(fig, out_path: Path) -> Path:
-    """Writes `fig` as a compact palette PNG and closes it."""
+    """Writes `fig` as a compact palette PNG and closes it. The PNG holds pixels only: PIL
+    writes no text chunks it is not given (matplotlib's Software and date are not passed on)."""
     buf = io.BytesIO()
-    fig.savefig(buf, dpi=PLOT_DPI, format="png")
+    fig.savefig(buf, dpi=PLOT_DPI, format="png", metadata={"Software": None})
     plt.close(fig)
     buf.seek(0)
     with Image.open(buf) as img:
@@ -206,5 +214,74 @@ def plot_memory_latency(points: pd.DataFrame, out_path: Path, title: str, marks:
     if axes[0].get_legend_handles_labels()[0]:
         axes[0].legend(fontsize=7, loc="lower right")
     fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return save_png(fig, out_path)
+
+
+ROOFLINE_PLOT = "roofline.png"
+# A dozen input types need as many colors; the memory ceilings are dark and dashed apart.
+ROOF_COLORS = tuple(matplotlib.colormaps["tab20"](i) for i in (*range(0, 20, 2), *range(1, 20, 2)))
+CEILING_STYLES = tuple((c, s) for s in ("-", "--", "-.", ":") for c in ("#000000", "#8c564b", "#7f7f7f"))
+
+
+def roofline_roofs(table: dict) -> tuple[dict, dict]:
+    """The roofs of a cost table (analysis/cost_table.py): {input type: best dense TFLOP/s} over
+    its instructions (sparse ones left out: their rate counts the pattern's zeros) and {level:
+    GB/s} of its memory levels, each without the ones it has no figure for."""
+    compute: dict = {}
+    for ins in table["instructions"]:
+        tflops = ins["tflops"]
+        if not ins["sparse"] and tflops is not None and tflops > 0:
+            a = ins["types"]["a"]
+            compute[a] = max(compute.get(a, 0.0), float(tflops))
+    memory = {name: float(level["bandwidth_gbs"]) for name, level in table["movement"]["levels"].items()
+              if level["bandwidth_gbs"] is not None and level["bandwidth_gbs"] > 0}
+    return compute, memory
+
+
+def highest_first(roofs: dict) -> list:
+    return sorted(roofs.items(), key=lambda kv: (-kv[1], kv[0]))  # highest first; ties by name
+
+
+def _intensity_range(compute: dict, memory: dict) -> tuple[float, float]:
+    """FLOP per byte, powers of two, wide enough for every ridge point (where a compute roof
+    meets a bandwidth ceiling) with room on both sides."""
+    ridges = [1e3 * t / g for t in compute.values() for g in memory.values()] or [1.0]
+    return 2.0 ** (math.floor(math.log2(min(ridges))) - 3), 2.0 ** (math.ceil(math.log2(max(ridges))) + 3)
+
+
+def plot_roofline(table: dict, out_path: Path) -> Path:
+    """Roofline of the chip from its cost table, log-log: attainable TFLOP/s against arithmetic
+    intensity (FLOP per byte), a horizontal roof per input type (its best dense TFLOP/s), a
+    diagonal ceiling per memory level (its bandwidth), drawn up to the highest roof.
+
+    Reads only table["device"]["name"], table["instructions"][*] {family, atom, types, sparse,
+    tflops} and table["movement"]["levels"][*]["bandwidth_gbs"]."""
+    compute, memory = roofline_roofs(table)
+    fig, ax = plt.subplots(figsize=(8, 5))
+    if compute or memory:
+        lo, hi = _intensity_range(compute, memory)
+        top = max(compute.values()) if compute else max(memory.values()) * hi / 1e3
+        for (a, tflops), color in zip(highest_first(compute), ROOF_COLORS * 2):
+            ax.plot([lo, hi], [tflops, tflops], color=color, linewidth=1.5, label=f"{a}: {tflops:.0f} TFLOP/s")
+        for (level, gbs), (color, style) in zip(highest_first(memory), CEILING_STYLES * 2):
+            knee = min(hi, 1e3 * top / gbs)  # where the ceiling reaches the highest roof
+            ax.plot([lo, knee], [gbs * lo / 1e3, gbs * knee / 1e3], color=color, linestyle=style, linewidth=1.2,
+                    label=f"{level}: {gbs:.0f} GB/s")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlim(lo, hi)
+        bottom = min([gbs * lo / 1e3 for gbs in memory.values()] + [min(compute.values(), default=top) / 4])
+        ax.set_ylim(bottom, top * 2)
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x:g}"))
+        ax.legend(fontsize=7, loc="lower right", ncol=2)
+    else:
+        ax.text(0.5, 0.5, "no TFLOP/s or bandwidth in the cost table", ha="center", va="center",
+                transform=ax.transAxes)
+    ax.set_xlabel("arithmetic intensity (FLOP / byte)")
+    ax.set_ylabel("TFLOP/s (TOPS for integer types)")
+    ax.set_title(f"{table['device']['name']}: roofline from the measured cost table", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
     return save_png(fig, out_path)

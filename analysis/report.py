@@ -1,22 +1,37 @@
-"""report.md and plots/ for a results folder; re-exports the summary and headline helpers."""
+"""report.md, plots/ and the report_*.csv tables for a results folder (docs/reports.md);
+re-exports the summary and headline helpers."""
 from __future__ import annotations
 
 import shutil
+from collections import Counter
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from .atoms import type_slug
+from .energy import instruction_energy, path_energy
+from .families import latency_peak_by_type
 from .headline import (HEADLINE_BEGIN, HEADLINE_END, headline_markdown, replace_between_markers,  # noqa: F401
                        update_readme)
-from .load import Results, load_many, measured_mask, valid_mask
+from .levels import bandwidth_by_benchmark, best_per_level
+from .load import Results, load_many, measured_mask, valid_mask, with_companions
 from .markdown import (fmt, native_cell, point, problems_block, source_line, table,  # noqa: F401
                        tflops_at_clock, wall_time_line)
-from .output import check_file_target, check_plots_target, new_plots_folder, swap_in_plots, write_text_atomic
+from .output import (check_file_target, check_plots_target, new_plots_folder, prepare_out_folder, swap_in_plots,
+                     write_text_atomic)
 from .movement import chase_points, valid_points
-from .plots import (MEMORY_LATENCY_PLOT, plot_memory_latency, plot_peak_overview, plot_throughput,
-                    plot_wgmma_n_sweep, throughput_plot_name, wgmma_n_sweep_plot_name)
+from .plots import (MEMORY_LATENCY_PLOT, ROOFLINE_PLOT, plot_memory_latency, plot_peak_overview, plot_roofline,
+                    plot_throughput, plot_wgmma_n_sweep, roofline_roofs, throughput_plot_name,
+                    wgmma_n_sweep_plot_name)
+from .plots_summary import (BANDWIDTH_LEVELS_PLOT, BY_TYPE_PLOT, ENERGY_PLOT, plot_bandwidth_levels, plot_by_type,
+                            plot_energy)
+from .progress import Progress
+from .report_csv import REPORT_CSVS, report_csvs
 from .report_movement import energy_section, memory_latency_marks, movement_sections
+from .report_overview import by_type_section, roofline_section
 from .report_sections import (acceptance_section, mma_sp_section, mma_sync_vs_wgmma_section, wgmma_sections,
                               wmma_section)
 from .summary import SATURATION_FRACTION, atom_summary, measured_atoms, saturation_point  # noqa: F401
@@ -105,17 +120,73 @@ def _header(results: Results) -> list[str]:
     return out
 
 
-def report_markdown(results: Results, summary: pd.DataFrame, plot_files: dict, sweep_plots: dict | None = None,
-                    latency_plot: str | None = None) -> str:
-    valid = results.valid
-    out = (_header(results) + acceptance_section(summary) + wgmma_sections(summary, valid, sweep_plots or {})
+def _of_kind(plots: dict, kind: str) -> dict:
+    """{key: file name} of the drawn plots of one kind (plots: {(kind, key): file name})."""
+    return {key: name for (k, key), name in plots.items() if k == kind}
+
+
+def report_markdown(v: "ReportViews", plots: dict) -> str:
+    """`plots`: {(kind, key): file name} of the plots drawn (draw_plots)."""
+    results, summary, valid = v.results, v.summary, v.results.valid
+    one = lambda kind: plots.get((kind, None))  # noqa: E731  (a plot drawn once per report)
+    out = (_header(results) + acceptance_section(summary) + by_type_section(v.by_type, one("by_type"))
+           + roofline_section(v.roofs, one("roofline"), v.roofline_problem)
+           + wgmma_sections(summary, valid, _of_kind(plots, "n_sweep"))
            + mma_sync_vs_wgmma_section(summary) + mma_sp_section(summary) + wmma_section(summary, valid)
-           + movement_sections(results, latency_plot) + energy_section(results)
-           + atom_tables(summary, plot_files) + skipped_section(results) + excluded_section(results))
+           + movement_sections(results, one("memory_latency"), v.best_levels, one("levels"))
+           + energy_section(results, one("energy"))
+           + atom_tables(summary, _of_kind(plots, "throughput")) + skipped_section(results) + excluded_section(results))
     return "\n".join(out).rstrip() + "\n"
 
 
-# ---- files -----------------------------------------------------------------------------------
+# ---- the numbers behind the report -------------------------------------------------------------
+
+@dataclass
+class ReportViews:
+    results: Results
+    summary: pd.DataFrame       # atom_summary()
+    by_type: pd.DataFrame       # families.latency_peak_by_type()
+    bandwidth: pd.DataFrame     # levels.bandwidth_by_benchmark()
+    best_levels: pd.DataFrame   # levels.best_per_level()
+    energy_instructions: pd.DataFrame
+    energy_paths: pd.DataFrame
+    roofs: tuple | None         # plots.roofline_roofs() of the cost table; None without one
+    roofline_problem: str = ""  # why no cost table could be built
+    cost_table: dict | None = None
+
+
+def _cost_table(results_dir: Path) -> tuple[dict | None, str]:
+    """(the cost table of the folder, ""), or (None, why it could not be built)."""
+    try:
+        from .cost_table import build_cost_table
+    except ImportError:  # analysis/cost_table.py is being written (issue #13); drop this guard when it lands
+        return None, ""
+    try:
+        return build_cost_table(results_dir), ""
+    except ValueError as e:  # the report goes on without the roofline, saying why
+        return None, str(e)
+
+
+def report_views(results: Results) -> ReportViews:
+    summary = atom_summary(results)
+    bandwidth = bandwidth_by_benchmark(results.table("movement"), results.sm_count)
+    energy = results.table("energy")
+    table, problem = _cost_table(results.path)
+    return ReportViews(results=results, summary=summary, by_type=latency_peak_by_type(summary),
+                       bandwidth=bandwidth, best_levels=best_per_level(bandwidth),
+                       energy_instructions=instruction_energy(energy), energy_paths=path_energy(energy),
+                       roofs=roofline_roofs(table) if table else None, roofline_problem=problem, cost_table=table)
+
+
+# ---- plots -------------------------------------------------------------------------------------
+
+@dataclass
+class PlotJob:
+    kind: str                   # what it shows: throughput, n_sweep, or a plot drawn once per report
+    key: object                 # which one: (family, atom) of a throughput plot, the type of an N sweep; else None
+    name: str                   # its file in plots/
+    draw: Callable[[Path], object]
+
 
 def _gets_throughput_plot(s) -> bool:
     """Every atom but the wgmma N sweep (hundreds of atoms, covered by the N-sweep plots): there,
@@ -123,79 +194,107 @@ def _gets_throughput_plot(s) -> bool:
     return s["family"] != "wgmma" or s["n"] == HEADLINE_N or s["swizzle"] not in (None, 128)
 
 
-def write_throughput_plots(results: Results, summary: pd.DataFrame, plots_dir: Path) -> dict:
-    plot_files = {}
-    by_atom = {(r["family"], r["atom"]): r for _, r in summary.iterrows()}
-    valid = results.valid
+def throughput_jobs(v: ReportViews) -> list[PlotJob]:
+    by_atom = {(r["family"], r["atom"]): r for _, r in v.summary.iterrows()}
+    valid = v.results.valid
+    jobs = []
     for (family, atom), g in valid[valid["metric"] == "ops_per_clk_sm"].groupby(["family", "atom"], sort=False):
         s = by_atom[(family, atom)]
-        if not _gets_throughput_plot(s):
-            continue
-        name = throughput_plot_name(family, atom)
-        plot_throughput(g, plots_dir / name, atom, s["ptx"], s["peak"])
-        plot_files[(family, atom)] = name
-    return plot_files
+        if _gets_throughput_plot(s):
+            jobs.append(PlotJob("throughput", (family, atom), throughput_plot_name(family, atom),
+                                partial(plot_throughput, g, atom=atom, ptx=s["ptx"], peak=s["peak"])))
+    return jobs
 
 
-def write_n_sweep_plots(results: Results, summary: pd.DataFrame, plots_dir: Path) -> dict:
-    """plots/wgmma_n_sweep_<type>.png per dense wgmma type; returns {type label: file name}."""
-    ws = wgmma_atoms(summary)
-    out = {}
+def n_sweep_jobs(v: ReportViews) -> list[PlotJob]:
+    """plots/wgmma_n_sweep_<type>.png per dense wgmma type with a figure."""
+    ws = wgmma_atoms(v.summary)
+    jobs = []
     for label in types_in_order(dense_canonical(ws)):
         sweep = n_sweep(ws, label)
         if sweep[["best_ops", "latency", "issue_interval"]].notna().to_numpy().any():
-            name = wgmma_n_sweep_plot_name(type_slug(label))
             peak = next((p for p in sweep["peak"] if p is not None and p == p), None)
-            plot_wgmma_n_sweep(sweep, plots_dir / name, f"{results.device_name}: wgmma {label}", peak)
-            out[label] = name
-    return out
+            jobs.append(PlotJob("n_sweep", label, wgmma_n_sweep_plot_name(type_slug(label)),
+                                partial(plot_wgmma_n_sweep, sweep, title=f"{v.results.device_name}: wgmma {label}",
+                                        peak=peak)))
+    return jobs
 
 
-def write_memory_latency_plot(results: Results, plots_dir: Path) -> str | None:
-    """plots/memory_latency.png when the movement table has pointer-chase points with a valid
-    latency; returns its name (None when not drawn)."""
-    points = chase_points(results.table("movement"))
-    if not valid_points(points["cycles"]).any():
-        return None
-    plot_memory_latency(points, plots_dir / MEMORY_LATENCY_PLOT,
-                        f"{results.device_name}: pointer-chase latency per load", memory_latency_marks(results))
-    return MEMORY_LATENCY_PLOT
+def _overview_atoms(summary: pd.DataFrame) -> pd.DataFrame:
+    atoms = measured_atoms(summary)
+    return atoms[atoms.apply(_gets_throughput_plot, axis=1)] if len(atoms) else atoms
 
 
-def write_report(results_dir, *more_dirs) -> dict:
-    """Writes plots/ and report.md into the first results folder (rows of `more_dirs` fill in what
-    it lacks, e.g. mma.sync rows for a wgmma-only sweep); returns what it wrote, and `problems`:
-    why the numbers may not be a whole run (also at the top of report.md).
+def summary_jobs(v: ReportViews) -> list[PlotJob]:
+    """The one-per-report plots, each when its table has something to draw."""
+    r, name = v.results, v.results.device_name
+    jobs = []
+    if len(r.rows):  # the MMA overview, when there is an instructions table
+        jobs.append(PlotJob("overview", None, "peak_throughput.png", partial(
+            plot_peak_overview, _overview_atoms(v.summary), title=f"{name}: best ops/clk/SM per atom")))
+    if len(v.by_type):
+        jobs.append(PlotJob("by_type", None, BY_TYPE_PLOT, partial(
+            plot_by_type, v.by_type, title=f"{name}: best throughput and lowest latency by family and type")))
+    if v.roofs and any(v.roofs):
+        jobs.append(PlotJob("roofline", None, ROOFLINE_PLOT, partial(plot_roofline, v.cost_table)))
+    points = chase_points(r.table("movement"))
+    if valid_points(points["cycles"]).any():
+        jobs.append(PlotJob("memory_latency", None, MEMORY_LATENCY_PLOT, partial(
+            plot_memory_latency, points, title=f"{name}: pointer-chase latency per load",
+            marks=memory_latency_marks(r))))
+    if len(v.best_levels):
+        jobs.append(PlotJob("levels", None, BANDWIDTH_LEVELS_PLOT, partial(
+            plot_bandwidth_levels, v.bandwidth, title=f"{name}: best bandwidth by level")))
+    if len(v.energy_instructions) or len(v.energy_paths):
+        jobs.append(PlotJob("energy", None, ENERGY_PLOT, partial(
+            plot_energy, v.energy_instructions, v.energy_paths, title=f"{name}: energy per operation")))
+    return jobs
 
-    All or nothing: both targets are checked before anything is written; the plots are drawn
-    into a new folder that replaces plots/ whole (no stale plot stays), then report.md is
+
+def plot_jobs(v: ReportViews) -> list[PlotJob]:
+    return throughput_jobs(v) + n_sweep_jobs(v) + summary_jobs(v)
+
+
+def draw_plots(jobs: list[PlotJob], folder: Path, progress: Progress) -> dict:
+    """Draws every job into `folder`; returns {(kind, key): file name}."""
+    for job in jobs:
+        job.draw(folder / job.name)
+        progress.step()
+    progress.finish()
+    return {(job.kind, job.key): job.name for job in jobs}
+
+
+# ---- files -------------------------------------------------------------------------------------
+
+def write_report(results_dir, *more_dirs, out_dir=None, progress: bool = False) -> dict:
+    """Writes plots/, report.md and the report_*.csv tables into `out_dir` (default: the first
+    results folder). Rows of `more_dirs` fill in what the first folder lacks (e.g. mma.sync rows
+    for a wgmma-only sweep), and so does its energy/ subfolder (load.with_companions). Returns
+    what it wrote, and `problems`: why the numbers may not be a whole run (also at the top of
+    report.md). `progress`: a counter of the plots drawn on stderr.
+
+    All or nothing: every target is checked before anything is written; the plots are drawn
+    into a new folder that replaces plots/ whole (no stale plot stays), then each file is
     replaced by rename."""
-    results = load_many([results_dir, *more_dirs])
-    plots_dir = results.path / "plots"
-    report = results.path / "report.md"
+    results = load_many(with_companions([results_dir, *more_dirs]))
+    out = prepare_out_folder(out_dir if out_dir is not None else results.path)
+    plots_dir, report, csvs = out / "plots", out / "report.md", [out / n for n in REPORT_CSVS]
     check_plots_target(plots_dir)
-    check_file_target(report)
-    summary = atom_summary(results)
+    for f in (report, *csvs):
+        check_file_target(f)
+    v = report_views(results)
+    jobs = plot_jobs(v)
     new_dir = new_plots_folder(plots_dir)
     try:
-        plot_files = write_throughput_plots(results, summary, new_dir)
-        sweep_plots = write_n_sweep_plots(results, summary, new_dir)
-        overview = None
-        if len(results.rows):  # the MMA overview, when there is an instructions table
-            overview_atoms = measured_atoms(summary)
-            overview_atoms = overview_atoms[overview_atoms.apply(_gets_throughput_plot, axis=1)] \
-                if len(overview_atoms) else overview_atoms
-            overview = plot_peak_overview(overview_atoms, new_dir / "peak_throughput.png",
-                                          f"{results.device_name}: best ops/clk/SM per atom")
-        latency_plot = write_memory_latency_plot(results, new_dir)
-        text = report_markdown(results, summary, plot_files, sweep_plots, latency_plot)
+        drawn = draw_plots(jobs, new_dir, Progress("report: plot", len(jobs), progress))
+        text = report_markdown(v, drawn)
+        tables = report_csvs(v.summary, v.by_type, v.bandwidth, v.energy_instructions, v.energy_paths, v.roofs)
         swap_in_plots(new_dir, plots_dir)
     except BaseException:
         shutil.rmtree(new_dir, ignore_errors=True)
         raise
+    for name, body in tables.items():
+        write_text_atomic(out / name, body)
     write_text_atomic(report, text)
-    return {"report": report, "overview": plots_dir / overview.name if overview else None,
-            "plots": [plots_dir / p for p in plot_files.values()],
-            "n_sweep_plots": [plots_dir / p for p in sweep_plots.values()],
-            "memory_latency_plot": plots_dir / latency_plot if latency_plot else None,
-            "problems": list(results.problems)}
+    return {"report": report, "csvs": csvs, "plots": [plots_dir / n for n in drawn.values()],
+            "plot_kinds": Counter(kind for kind, _ in drawn), "problems": list(results.problems)}

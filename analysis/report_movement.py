@@ -11,6 +11,7 @@ from .load import Results
 from .markdown import Footnotes, cell, fmt, fmt_ratio, size_text, table, text
 from .movement import (BANDWIDTH, PLATEAU_STEP, bandwidth_table, cache_sizes, chase_points, conflict_table,
                        device_levels, instruction_table, launch_table, other_rows, partition_points, plateaus)
+from .report_overview import bandwidth_level_lines
 
 CHASE_METHOD = ("One thread follows a random cyclic chain of pointers over the working set (each load's address is "
                 "the value the previous load returned), so every load waits for the one before: latency per load "
@@ -135,7 +136,9 @@ def conflict_rows(fn: Footnotes, df: pd.DataFrame, ways: list[int]) -> list[list
     return [[r["atom"], text(r["variant"])] + [fn.cell(r[w], ".1f") for w in ways] for _, r in df.iterrows()]
 
 
-def bandwidth_section(results: Results) -> list[str]:
+def bandwidth_section(results: Results, best_levels: pd.DataFrame | None = None,
+                      levels_plot: str | None = None) -> list[str]:
+    """`best_levels`: levels.best_per_level(), shown first with its plot."""
     mv = results.table("movement")
     bw = bandwidth_table(mv)
     conflicts, ways = conflict_table(mv)
@@ -143,6 +146,9 @@ def bandwidth_section(results: Results) -> list[str]:
         return []
     fn = Footnotes()
     out = ["## Bandwidth", ""]
+    if best_levels is not None:
+        out += bandwidth_level_lines(best_levels, levels_plot)
+        out += ["### Every benchmark", ""] if len(best_levels) else []
     if len(bw):
         out += [BANDWIDTH_INTRO, "", table(BANDWIDTH_HEADER, bandwidth_rows(fn, bw)), ""]
     if len(conflicts):
@@ -196,8 +202,9 @@ def other_movement_section(results: Results) -> list[str]:
                             table(["benchmark", "params", "metric", "median", "unit"], rows), ""])
 
 
-def movement_sections(results: Results, latency_plot: str | None) -> list[str]:
-    return (memory_latency_section(results, latency_plot) + bandwidth_section(results)
+def movement_sections(results: Results, latency_plot: str | None, best_levels: pd.DataFrame | None = None,
+                      levels_plot: str | None = None) -> list[str]:
+    return (memory_latency_section(results, latency_plot) + bandwidth_section(results, best_levels, levels_plot)
             + movement_instructions_section(results) + launch_section(results) + other_movement_section(results))
 
 
@@ -248,17 +255,18 @@ def idle_cell(fn: Footnotes, energy: pd.DataFrame) -> str:
     return fn.cell(idle_power(energy), ".1f")
 
 
-def energy_section(results: Results) -> list[str]:
+def energy_section(results: Results, plot: str | None = None) -> list[str]:
     energy = results.table("energy")
     if energy.empty:
         return []
     fn = Footnotes()
     instr, paths = instruction_energy(energy), path_energy(energy)
-    out = ["## Energy", "", "Board energy from NVML (the whole board: GPU, HBM, voltage regulators) over seconds of "
-           "steady load at each benchmark's saturating point, per FMA (sparse instructions: dense-equivalent FMA, "
-           "the zeros of the 2:4 pattern counted) or per byte moved; `above idle` subtracts the idle power over the "
-           "same time. The SM clock is the one measured in the kernels during the load.", "",
-           f"Idle board power, measured in the same run: **{idle_cell(fn, energy)} W**.", ""] + sampling_lines(results)
+    out = ["## Energy", ""] + ([f"![energy per operation](plots/{plot})", ""] if plot else [])
+    out += ["Board energy from NVML (the whole board: GPU, HBM, voltage regulators) over seconds of "
+            "steady load at each benchmark's saturating point, per FMA (sparse instructions: dense-equivalent FMA, "
+            "the zeros of the 2:4 pattern counted) or per byte moved; `above idle` subtracts the idle power over the "
+            "same time. The SM clock is the one measured in the kernels during the load.", "",
+            f"Idle board power, measured in the same run: **{idle_cell(fn, energy)} W**.", ""] + sampling_lines(results)
     if len(instr):
         header = ["family", "type", "atom", "pJ/FMA", "pJ/FMA above idle", "board power (W)",
                   "ops/clk/SM during the load", "SM clock (MHz)"]

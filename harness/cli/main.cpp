@@ -1,5 +1,6 @@
-// tcbench: the command-line front end (info, list, run, sass, numerics, model). It parses and
-// validates every argument that needs no GPU, then hands over to the subcommand.
+// tcbench: the command-line front end (info, list, run, sass, numerics, model; report, compare and
+// export are the analysis package's). It parses and validates every argument that needs no GPU,
+// then hands over to the subcommand.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include <filesystem>
 
 #include "harness/cli/cli_commands.hpp"
+#include "harness/cli/cmd_analysis.hpp"
 #include "harness/cli/cmd_numerics.hpp"
 #include "harness/core/config.hpp"
 #include "harness/core/benchmark.hpp"
@@ -141,6 +143,15 @@ bool device_out_of_range(int index, std::string* message) {
   return true;
 }
 
+// A subcommand of the analysis package (cmd_analysis): its arguments, --help included, are the
+// package's own and pass through unparsed (prefix_command: everything after the name).
+CLI::App* analysis_subcommand(CLI::App& app, const std::string& name, const std::string& help) {
+  CLI::App* sub = app.add_subcommand(name, help + " (no GPU needed)");
+  sub->prefix_command();
+  sub->set_help_flag();
+  return sub;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,6 +230,11 @@ int main(int argc, char** argv) {
   model->add_option("--out", cl.model_out,
                     "Output: one hex d per line (default: stdout); a new or regular file, written whole or not at all");
 
+  const CLI::App* analysis[] = {
+      analysis_subcommand(app, "report", "report.md, plots and CSV tables of a results folder"),
+      analysis_subcommand(app, "compare", "The rows of two results folders that differ by more than their noise"),
+      analysis_subcommand(app, "export", "The cost table, or a file another tool reads made from it")};
+
   std::string problem;
   if (unknown_subcommand(app, argc, argv, &problem)) return usage_error(problem);
   try {
@@ -231,6 +247,8 @@ int main(int argc, char** argv) {
     return usage_error(problem);
   if ((*info || *run) && device_out_of_range(cl.device, &problem)) return usage_error(problem);
   if (*numerics && device_out_of_range(nopt.device, &problem)) return usage_error(problem);
+  for (const CLI::App* sub : analysis)
+    if (*sub) return cmd_analysis(sub->get_name(), sub->remaining());
   try {
     if (*info) return cmd_info(cl);
     if (*list) return cmd_list(cl);

@@ -61,6 +61,8 @@ bool is_executable_file(const fs::path& p) {
   return fs::is_regular_file(p, ec) && ::access(p.c_str(), X_OK) == 0;
 }
 
+}  // namespace
+
 std::string find_on_path(const std::string& name) {
   const char* path = std::getenv("PATH");
   if (!path) return "";
@@ -72,6 +74,8 @@ std::string find_on_path(const std::string& name) {
   }
   return "";
 }
+
+namespace {
 
 // The folders of the `nvidia` namespace package (one per site-packages that has NVIDIA wheels),
 // as python3 reports them; none when python3 or the package is missing.

@@ -12,6 +12,9 @@ std::string shell_quote(const std::string& s);
 // when the command could not be run or did not exit normally.
 int run_capture(const std::string& command, std::string* out, std::string* err);
 
+// Path of the first executable file `name` in a PATH folder; "" when none.
+std::string find_on_path(const std::string& name);
+
 // The places locate_tool searches, in words, for "not found" messages.
 extern const char* const kToolSearchPlaces;
 

@@ -97,7 +97,8 @@ def test_a_folder_without_instructions_reports_movement_and_energy(tmp_path, cap
     md = (folder / "report.md").read_text()
     assert "## Memory hierarchy latency" in md and "## Energy" in md
     assert "## Every atom" not in md and "peak_throughput" not in md
-    assert sorted(p.name for p in (folder / "plots").iterdir()) == ["memory_latency.png"]
+    assert sorted(p.name for p in (folder / "plots").iterdir()) == ["bandwidth_levels.png", "energy.png",
+                                                                    "memory_latency.png"]
 
 
 def test_run_json_tables_are_checked_against_the_files(tmp_path, capsys):

@@ -20,6 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from analysis import load_results  # noqa: E402
 from analysis.__main__ import main  # noqa: E402
 from analysis.report import atom_summary, saturation_point  # noqa: E402
+from analysis.report_csv import REPORT_CSVS  # noqa: E402
 from synthetic import mma_sync_rows, write_folder  # noqa: E402
 
 WARNING = "**Warning: incomplete or untrusted data.**"
@@ -235,7 +236,8 @@ def test_stale_plots_are_removed_and_no_temporaries_stay(folder):
     (folder / "plots" / "throughput_mma_sync_GONE_ATOM.png").write_bytes(b"\x89PNG stale")
     assert run_cli("report", folder).returncode == 0
     assert sorted(p.name for p in (folder / "plots").iterdir()) == first
-    assert sorted(p.name for p in folder.iterdir()) == ["instructions.csv", "plots", "report.md", "run.json"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(["instructions.csv", "plots", "report.md", "run.json",
+                                                               *REPORT_CSVS])
 
 
 def test_readme_errors_name_the_file(folder, tmp_path):
