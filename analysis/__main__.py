@@ -2,7 +2,7 @@
 results folders]; numerics results/<gpu-slug> [--out FILE.md]; compare A B [--out DIR]. The tcbench
 command runs report, compare and export through this one (TCBENCH_PROG names it in messages).
 
-Exit status: 0 done; 1 the data cannot be trusted (an incomplete or failed run, a truncated or
+Exit status: 0 done; 3 a malformed cost table given to export (file and field named); 1 the data cannot be trusted (an incomplete or failed run, a truncated or
 unreadable file: the report is still written, with a warning at its top, unless a file could not
 be read at all) or an output could not be written; 2 wrong usage."""
 from __future__ import annotations
@@ -12,13 +12,17 @@ import os
 import sys
 
 from .compare import NOISE_FLOOR, NOISE_K, write_compare
+from .cost_table_validate import CostTableError
+from .export import FORMAT_NAMES, export
 from .headline import headline_markdown, update_readme
 from .load import load_many
 from .numerics import load_numerics, write_numerics_markdown
 from .report import write_report
 from .stability import write_stability
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# 3: a malformed input file (a cost table that is not valid JSON or not the schema's), as the
+# tcbench CLI exits for a malformed config or input.
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_MALFORMED = 0, 1, 2, 3
 
 FOLDERS_HELP = ("results/<gpu-slug> [results/<gpu-slug>/hopper ...]: one or more results folders, merged "
                 "(where two hold the same measurement, the first one's is kept)")
@@ -56,6 +60,14 @@ def parser() -> argparse.ArgumentParser:
     cmp.add_argument("--k", type=float, default=NOISE_K,
                      help="a row differs beyond K times its combined noise (default %(default)g)")
     cmp.add_argument("--allow-incomplete", action="store_true", help=ALLOW_HELP)
+    ex = sub.add_parser("export", help="the cost table (cost_table.json), or a file another tool reads made "
+                                       "from it (docs/cost_table.md, docs/exporters/)")
+    ex.add_argument("format", choices=FORMAT_NAMES, help="what to write")
+    ex.add_argument("src", metavar="RESULTS_DIR|cost_table.json",
+                    help="a results folder (the table is built from it) or a cost table (validated)")
+    ex.add_argument("-o", "--out", metavar="PATH",
+                    help="cost-table: the file (default RESULTS_DIR/cost_table.json); other formats: the folder "
+                         "(default <folder of SRC>/exports/FORMAT/)")
     rd = sub.add_parser("readme", help="print the Markdown headline (optionally update a README)")
     rd.add_argument("results", nargs="+", help=FOLDERS_HELP)
     rd.add_argument("--update", metavar="README.md",
@@ -88,6 +100,10 @@ def _run(args) -> list:
         print(f"compared {out['compared']} rows: {out['differ']} differ by more than the noise; "
               f"{out['only_a']} valid only in A, {out['only_b']} only in B; wrote {', '.join(map(str, out['paths']))}")
         return out["problems"]
+    if args.command == "export":
+        for path in export(args.format, args.src, args.out):
+            print(f"wrote {path}")
+        return []
     if args.command == "stability":
         if len(args.results) < 2:
             raise ValueError("stability needs two or more results folders")
@@ -116,6 +132,9 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)  # exits 2 on wrong usage
     try:
         problems = _run(args)
+    except CostTableError as e:  # names the file and the field
+        print(f"analysis: {e}", file=sys.stderr)
+        return EXIT_MALFORMED
     except (FileNotFoundError, ValueError) as e:  # our own messages name the file
         print(f"analysis: {e}", file=sys.stderr)
         return EXIT_FAILURE

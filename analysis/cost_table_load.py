@@ -305,6 +305,11 @@ class CostTable:
 # ---- loading ------------------------------------------------------------------------------------
 def load_cost_table(path: Union[str, Path]) -> CostTable:
     """Reads and validates a table; raises CostTableError naming path."""
+    return _build(CostTable, read_cost_table_document(path))
+
+
+def read_cost_table_document(path: Union[str, Path]) -> dict:
+    """The table as parsed JSON, validated (for code that transforms it, e.g. the exporters)."""
     source = str(path)
     try:
         data = Path(path).read_bytes()
@@ -314,18 +319,23 @@ def load_cost_table(path: Union[str, Path]) -> CostTable:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
         raise CostTableError(source, "", f"malformed JSON: not UTF-8 text ({e.reason} at byte {e.start})") from None
-    return parse_cost_table(text, source)
+    doc = _parse_json(text, source)
+    validate_cost_table(doc, source)
+    return doc
 
 
 def parse_cost_table(text: str, source_name: str) -> CostTable:
     """The same from JSON text; source_name names it in errors."""
+    return cost_table_from_dict(_parse_json(text, source_name), source_name)
+
+
+def _parse_json(text: str, source_name: str) -> Any:
     def refuse_constant(name: str) -> None:  # json accepts NaN and Infinity; JSON does not
         raise CostTableError(source_name, "", f"malformed JSON: {name} is not a JSON number")
     try:
-        doc = json.loads(text, parse_constant=refuse_constant)
+        return json.loads(text, parse_constant=refuse_constant)
     except json.JSONDecodeError as e:
         raise CostTableError(source_name, f"line {e.lineno}, column {e.colno}", f"malformed JSON: {e.msg}") from None
-    return cost_table_from_dict(doc, source_name)
 
 
 def cost_table_from_dict(doc: Any, source_name: str) -> CostTable:

@@ -38,15 +38,9 @@ def cost_table_text(table: dict) -> str:
     return json.dumps(table, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ValueError(f"{path}: line {e.lineno} column {e.colno}: not valid JSON ({e.msg})") from None
-
-
 def load_source(src) -> tuple[dict, Path | None, Path]:
     """(table dict, the results folder or None, the folder outputs go to by default)."""
+    from .cost_table_load import read_cost_table_document
     from .cost_table_validate import validate_cost_table
     path = Path(src)
     if path.is_dir():
@@ -55,8 +49,7 @@ def load_source(src) -> tuple[dict, Path | None, Path]:
         return table, path, path
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such results folder or cost table")
-    table = _read_json(path)
-    validate_cost_table(table, str(path))
+    table = read_cost_table_document(path)
     folder = path.parent
     return table, (folder if (folder / "run.json").exists() else None), folder
 
