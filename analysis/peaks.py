@@ -40,6 +40,20 @@ PEAK_FMA_PER_CLK_SM: dict[int, dict[str, float]] = {
 }
 
 
+# The CUDA-core (non-tensor) FMAs of family cuda_core: multiply-add results per clock per SM (an
+# f16x2 / bf16x2 FMA gives two), mirroring families/cuda_core/peaks.cpp (the CUDA C++ Programming
+# Guide's "Throughput of Native Arithmetic Instructions"); its rows carry the same figure as bound.
+CUDA_CORE_FAMILY = "cuda_core"
+CUDA_CORE_FMA_PER_CLK_SM: dict[int, dict[str, float]] = {
+    70: {"f32": 64.0, "f16": 128.0, "f64": 32.0},
+    75: {"f32": 64.0, "f16": 128.0, "f64": 2.0},
+    80: {"f32": 64.0, "f16": 256.0, "bf16": 128.0, "f64": 32.0},
+    86: {"f32": 128.0, "f16": 256.0, "bf16": 128.0, "f64": 2.0},
+    89: {"f32": 128.0, "f16": 128.0, "bf16": 128.0, "f64": 2.0},
+    90: {"f32": 128.0, "f16": 256.0, "bf16": 256.0, "f64": 64.0},
+}
+
+
 def sm_number(arch) -> int | None:
     """'sm_90a' -> 90, 90 -> 90, '90' -> 90; None when there is no number."""
     if arch is None:
@@ -59,9 +73,10 @@ def is_sparse(family: str = "", atom: str = "", ptx: str = "") -> bool:
 
 def peak_ops_per_clk_sm(arch, a_type: str, family: str = "", atom: str = "", ptx: str = "") -> float | None:
     """Datasheet dense (or, for sparse instructions, dense-equivalent sparse) peak in ops/clk/SM;
-    None when unknown."""
+    the CUDA-core peak for family cuda_core; None when unknown."""
     sm = sm_number(arch)
-    fma = PEAK_FMA_PER_CLK_SM.get(sm, {}).get(str(a_type).lower()) if sm is not None else None
+    table = CUDA_CORE_FMA_PER_CLK_SM if str(family) == CUDA_CORE_FAMILY else PEAK_FMA_PER_CLK_SM
+    fma = table.get(sm, {}).get(str(a_type).lower()) if sm is not None else None
     if fma is None:
         return None
     sparse = 2.0 if is_sparse(family, atom, ptx) else 1.0
