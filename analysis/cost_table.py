@@ -44,9 +44,9 @@ REACH_90_FRACTION = 0.9
 # instruction) / (ops per clock per SM).
 ISSUING_UNITS_PER_SM = 4
 SIGNIFICANT_DIGITS = 6
-# The instruction families of the cost table (cost_table.schema.json's enum; families/cuda_core's
-# rows in instructions.csv stay out until the schema and costtable/'s loader know that family).
-COST_TABLE_FAMILIES = ("mma.sync", "mma.sp", "wmma", "wgmma")
+# The instruction families of the cost table (cost_table.schema.json's enum): the tensor-core ones
+# and the CUDA-core FMAs (families/cuda_core), the baseline a strict-fp32 plan runs on.
+COST_TABLE_FAMILIES = ("mma.sync", "mma.sp", "wmma", "wgmma", "cuda_core")
 
 
 def num(v) -> float | None:
@@ -270,7 +270,7 @@ def instructions(src: Sources) -> tuple[list[dict], pd.DataFrame]:
     results = src.instructions
     summary = atom_summary(results)
     measured = summary[summary["latency"].notna() | summary["best_ops"].notna()]
-    # The tensor-core families only: cost_table.schema.json (and costtable/'s loader) know no other.
+    # The families cost_table.schema.json (and costtable/'s loader) know.
     measured = measured[measured["family"].isin(COST_TABLE_FAMILIES)]
     noise, runs = _noise(src)
     energy = _energy_by_atom(src)

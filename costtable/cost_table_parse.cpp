@@ -173,7 +173,7 @@ Instruction read_instruction(const Field& field) {
     Instruction i;
     i.atom = o.required("atom").string();
     i.ptx = o.required("ptx").string();
-    i.family = o.required("family").one_of({"mma.sync", "mma.sp", "wmma", "wgmma"});
+    i.family = o.required("family").one_of({"mma.sync", "mma.sp", "wmma", "wgmma", "cuda_core"});
     i.arch = o.required("arch").string();
     i.shape = read_shape(o.required("shape"));
     i.types = read_operand_types(o.required("types"));

@@ -24,8 +24,12 @@ UPSTREAM_OLDER_COMMIT = "00604d0f7e9adbfb6a6ef06f375007945118044d"
 
 # The `tops` keys written (as Python source) and the matmul each stands for: (A, B, accumulator).
 # PyTorch's floating-point matmuls accumulate in f32 (cuBLAS's compute type), torch._int_mm in s32.
+# torch.float32 (strict, TF32 off) is the CUDA-core FFMA (family cuda_core): no tensor-core path
+# takes f32 operands. With it present, upstream's datasheet_tops(float32, is_tf32=True) takes the
+# tf32 key; without it, it answers None either way (it checks the dtype first).
 TOPS_KEYS = (
     ("torch.float64", ("f64", "f64", "f64")),
+    ("torch.float32", ("f32", "f32", "f32")),
     ('"torch.tf32"', ("tf32", "tf32", "f32")),
     ("torch.bfloat16", ("bf16", "bf16", "f32")),
     ("torch.float16", ("f16", "f16", "f32")),
@@ -35,10 +39,6 @@ TOPS_KEYS = (
 )
 # Keys upstream's entries have that are never written, and why.
 NOT_WRITTEN = (
-    ("torch.float32", "strict FP32 matmuls run on the FP32 (FFMA) pipes, not on the tensor cores, and tcbench "
-                      "does not measure those. Without it upstream's datasheet_tops() answers None for float32 "
-                      "even with is_tf32 (it checks the dtype before taking the tf32 key) and Inductor falls back "
-                      "to Triton's estimate; the torch.tf32 figure is there for readers of .tops"),
     ("torch.float8_e4m3fnuz, torch.float8_e5m2fnuz", "AMD's FP8 encodings, which no NVIDIA instruction takes"),
     ("torch.float8_e8m0fnu", "a block-scale format, not an operand type of these instructions"),
 )

@@ -20,9 +20,10 @@ def types_text(types: tuple) -> str:
 
 
 def dense_tensor_core_rows(instructions: Iterable[dict], types: tuple) -> list:
-    """Measured dense instructions of these operand types that a tensor-core opcode executes: a 2:4
-    sparse rate is not what a dense matmul gets, and an instruction whose SASS holds no tensor-core
-    opcode (native false) is emulated on the ordinary pipes (native null: SASS not inspected)."""
+    """Measured dense instructions of these operand types that their native unit executes (a
+    tensor-core opcode; for family cuda_core the FMA pipe): a 2:4 sparse rate is not what a dense
+    matmul gets, and an MMA whose SASS holds no tensor-core opcode (native false) is emulated on the
+    ordinary pipes (native null: SASS not inspected)."""
     return [i for i in instructions if operand_types(i) == types and not i["sparse"]
             and i["native"] is not False and i["tflops"] is not None]
 
@@ -35,7 +36,7 @@ def fastest_dense(instructions: Iterable[dict], types: tuple) -> Optional[dict]:
 
 def no_peak_text(types: tuple) -> str:
     """Why a precision has no peak: nothing of it measured, or only sparse or emulated instructions."""
-    return f"no measured dense {types_text(types)} instruction runs on the tensor cores"
+    return f"no measured dense {types_text(types)} instruction runs natively (tensor cores or the FMA pipe)"
 
 
 def figure_text(x) -> str:

@@ -139,7 +139,7 @@ struct InstructionEnergy {
 struct Instruction {
   std::string atom;  // unique in the table
   std::string ptx;
-  std::string family;  // "mma.sync", "mma.sp", "wmma" or "wgmma"
+  std::string family;  // "mma.sync", "mma.sp", "wmma", "wgmma" or "cuda_core" (FFMA, HFMA2, DFMA)
   std::string arch;
   Shape shape;
   OperandTypes types;

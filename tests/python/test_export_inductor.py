@@ -159,6 +159,19 @@ def test_float32_is_left_to_inductors_fallback(upstream, tmp_path):
     assert upstream.device_info.datasheet_tops(torch.float32, is_tf32=True) is None
 
 
+def test_float32_is_the_measured_ffma_when_the_table_has_it(upstream, tmp_path):
+    """With the CUDA-core FFMA measured, float32 answers it and float32 with TF32 on the tf32 key."""
+    table = fixture()
+    ffma = dict(next(iter(table["instructions"])), atom="SM70_FFMA_F32", family="cuda_core", sparse=False,
+                native=True, types={"a": "f32", "b": "f32", "c": "f32", "d": "f32"}, tflops=66.5)
+    table["instructions"].append(ffma)
+    run_snippet(table, tmp_path)
+    torch = upstream.torch
+    assert upstream.device_info.datasheet_tops(torch.float32) == 66.5
+    tf32 = upstream.device_info.lookup_device_info(DEVICE).tops["torch.tf32"]
+    assert upstream.device_info.datasheet_tops(torch.float32, is_tf32=True) == tf32
+
+
 def test_registering_replaces_an_entry_of_the_same_name(upstream, tmp_path):
     table = fixture()
     table["device"]["name"] = "NVIDIA H100"

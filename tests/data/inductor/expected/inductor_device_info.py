@@ -20,6 +20,8 @@ MEASURED = device_info.DeviceInfo(
         # SM90_16x8x16_F64F64F64F64_TN (mma.sync, f64 x f64 -> f64): 255.198 ops/clk/SM x 132 SMs at
         # 1976.09 MHz = 66.5682 TFLOP/s, dense
         torch.float64: 66.5682,
+        # torch.float32: not written, no measured dense f32 x f32 -> f32 instruction runs natively
+        # (tensor cores or the FMA pipe).
         # SM90_64x136x8_F32TF32TF32_SS (wgmma, tf32 x tf32 -> f32): 2039.18 ops/clk/SM x 132 SMs at
         # 1775.65 MHz = 477.97 TFLOP/s, dense
         "torch.tf32": 477.97,
@@ -38,11 +40,6 @@ MEASURED = device_info.DeviceInfo(
         # SM90_64x80x32_S32S8S8_SS (wgmma, s8 x s8 -> s32): 8158.9 ops/clk/SM x 132 SMs at 1771.19
         # MHz = 1907.53 TOPS, dense
         torch.int8: 1907.53,
-        # torch.float32: not written: strict FP32 matmuls run on the FP32 (FFMA) pipes, not on the
-        # tensor cores, and tcbench does not measure those. Without it upstream's datasheet_tops()
-        # answers None for float32 even with is_tf32 (it checks the dtype before taking the tf32
-        # key) and Inductor falls back to Triton's estimate; the torch.tf32 figure is there for
-        # readers of .tops.
         # torch.float8_e4m3fnuz, torch.float8_e5m2fnuz: not written: AMD's FP8 encodings, which no
         # NVIDIA instruction takes.
         # torch.float8_e8m0fnu: not written: a block-scale format, not an operand type of these

@@ -28,8 +28,8 @@ hardware_params = {
         # SM90_64x80x32_S32S8S8_SS (wgmma, s8 x s8 -> s32): 8158.9 ops/clk/SM x 132 SMs at 1771.19
         # MHz = 1907.53 TOPS, dense; OP/s
         "INT8": 1907.53e12,
-        # INT4: not written, no measured dense s4 x s4 -> s32 instruction runs on the tensor cores
-        # (the analyzer falls back to the next wider tier).
+        # INT4: not written, no measured dense s4 x s4 -> s32 instruction runs natively (tensor
+        # cores or the FMA pipe) (the analyzer falls back to the next wider tier).
         # device.sm_count 132 x device.shared_memory_per_sm_bytes 233472: the shared memory
         # flash-attention tiles live in (upstream's entries hold the register files, which tcbench
         # does not record; both size flash-attention's tile the same, head_size rows)
