@@ -2,7 +2,8 @@
 # One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS, run the
 # sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
 # tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
-#   STEPS="build tests sass quickstart default compare energy numerics build_alln hopper full sanitize report" scripts/gpu_session.sh
+#   STEPS="build tests sass quickstart default compare energy numerics build_alln hopper gemm_algos gemm_times full
+#          sanitize report" scripts/gpu_session.sh
 # compare: the new default sweep's latencies against the committed sweep's (kept aside before the
 # default step overwrites it), written to results/<gpu>/stability/against_previous.md.
 # NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
@@ -26,18 +27,26 @@ if [ ! -f /usr/include/re2/re2.h ] && ls .deps/*.deb >/dev/null 2>&1; then
   ldconfig
 fi
 
-if has build; then
+build_default() {
   log "configure + build"
   cmake --preset default -DTCBENCH_FAMILIES="${FAMILIES:-mma_sync;mma_sp;wmma;wgmma}" >"$OUT/build.log" 2>&1 &&
     cmake --build build -j "$(nproc)" ${BUILD_TARGET:+--target $BUILD_TARGET} >>"$OUT/build.log" 2>&1 ||
-    { grep -E "error|Error" "$OUT/build.log" | head -40; exit 1; }
-fi
-if has build_alln; then
+    { grep -E "error|Error" "$OUT/build.log" | head -40; return 1; }
+}
+build_alln() {
   log "configure + build (wgmma, every N)"
   cmake -S . -B build-alln -G Ninja -DCMAKE_BUILD_TYPE=Release -DTCBENCH_FAMILIES=wgmma -DTCBENCH_BUILD_TESTS=OFF \
     -DTCBENCH_WGMMA_ALL_N=ON -DTCBENCH_WGMMA_N_BOUNDS="80;128;168;200;232" >"$OUT/build_alln.log" 2>&1 &&
     cmake --build build-alln --target tcbench -j "$(nproc)" >>"$OUT/build_alln.log" 2>&1 ||
-    { grep -E "error|Error" "$OUT/build_alln.log" | head -40; exit 1; }
+    { grep -E "error|Error" "$OUT/build_alln.log" | head -40; return 1; }
+}
+# Both builds at once share the cores (the every-N build is one family, the default one many):
+# less wall time than one after the other.
+if has build && has build_alln; then
+  build_default & b1=$!; build_alln & b2=$!
+  wait $b1 || exit 1; wait $b2 || exit 1
+elif has build; then build_default || exit 1
+elif has build_alln; then build_alln || exit 1
 fi
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit,temperature.gpu --format=csv
 slug=$(./build/tcbench info 2>/dev/null | python3 -c 'import json,sys,re; d=json.JSONDecoder().raw_decode(sys.stdin.read())[0]; print(re.sub(r"[^a-z0-9]+","-",d["name"].lower()).strip("-"))' 2>/dev/null)
@@ -94,6 +103,19 @@ if has hopper; then
   log "sweep hopper ($hopper_bin)"
   timeout 540 $hopper_bin run --no-progress --config configs/hopper.yaml --out "$res/hopper" --force >"$OUT/run_hopper.log" 2>&1
   echo "run hopper rc=$?"; tail -2 "$OUT/run_hopper.log"
+fi
+if has gemm_algos; then
+  # InfiniTensor's cuBLAS algorithm measurement (docs/exporters/infinitensor.md)
+  log "gemm-algos"
+  timeout 300 ./build/tcbench gemm-algos --shapes configs/gemm_algos.csv --out "$res/gemm_algos" --force \
+    >"$OUT/gemm_algos.log" 2>&1; echo "gemm-algos rc=$?"; tail -3 "$OUT/gemm_algos.log"
+fi
+if has gemm_times; then
+  # The optimizer's prediction target: torch.matmul in CUDA graphs (optimizer/measure/README.md)
+  log "gemm timing (torch)"
+  PYTHONUNBUFFERED=1 python3 optimizer/measure/gemm_timing.py --shapes configs/gemm/calibration.csv \
+    --shapes configs/gemm/validation.csv --out "$res/gemm" --kernels --max-seconds "${GEMM_SECONDS:-230}" \
+    >"$OUT/gemm_timing.log" 2>&1; echo "gemm timing rc=$?"; tail -3 "$OUT/gemm_timing.log"
 fi
 has full && sweep full --config configs/full.yaml --out "$res/full" --force
 if has sanitize; then
