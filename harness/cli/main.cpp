@@ -13,6 +13,7 @@
 
 #include "harness/cli/cli_commands.hpp"
 #include "harness/cli/cmd_analysis.hpp"
+#include "harness/cli/cmd_gemm_algos.hpp"
 #include "harness/cli/cmd_numerics.hpp"
 #include "harness/core/config.hpp"
 #include "harness/core/benchmark.hpp"
@@ -230,6 +231,9 @@ int main(int argc, char** argv) {
   model->add_option("--out", cl.model_out,
                     "Output: one hex d per line (default: stdout); a new or regular file, written whole or not at all");
 
+  GemmAlgosOptions gopt{cl.argv};
+  auto* gemm_algos = add_gemm_algos_command(app, &gopt);
+
   const CLI::App* analysis[] = {
       analysis_subcommand(app, "report", "report.md, plots and CSV tables of a results folder"),
       analysis_subcommand(app, "compare", "The rows of two results folders that differ by more than their noise"),
@@ -247,6 +251,7 @@ int main(int argc, char** argv) {
     return usage_error(problem);
   if ((*info || *run) && device_out_of_range(cl.device, &problem)) return usage_error(problem);
   if (*numerics && device_out_of_range(nopt.device, &problem)) return usage_error(problem);
+  if (*gemm_algos && device_out_of_range(gopt.device, &problem)) return usage_error(problem);
   for (const CLI::App* sub : analysis)
     if (*sub) return cmd_analysis(sub->get_name(), sub->remaining());
   try {
@@ -256,6 +261,7 @@ int main(int argc, char** argv) {
     if (*sass) return cmd_sass(cl);
     if (*model) return cmd_model(cl);
     if (*numerics) return cmd_numerics(nopt);
+    if (*gemm_algos) return cmd_gemm_algos(gopt);
   } catch (const std::exception& e) {
     fmt::print(stderr, "tcbench: error: {}\n", e.what());
     return kExitFailure;

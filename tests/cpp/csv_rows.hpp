@@ -6,44 +6,23 @@
 #include <string>
 #include <vector>
 
+#include "harness/io/csv_reader.hpp"
+
 namespace tcb::test {
 
 using CsvRow = std::map<std::string, std::string>;
 
-// The fields of one CSV record starting at *pos (quoted fields may hold commas, quotes, newlines).
-inline std::vector<std::string> csv_record(const std::string& text, size_t* pos) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (; *pos < text.size(); ++*pos) {
-    const char c = text[*pos];
-    if (quoted) {
-      if (c == '"' && *pos + 1 < text.size() && text[*pos + 1] == '"') fields.back() += '"', ++*pos;
-      else if (c == '"') quoted = false;
-      else fields.back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else if (c == '\n') {
-      ++*pos;
-      break;
-    } else if (c != '\r') {
-      fields.back() += c;
-    }
-  }
-  return fields;
-}
-
-// Every record after the header whose field count matches it.
+// Every record after the header whose field count matches it (a row cut by an interrupted
+// write, or otherwise damaged, is left out).
 inline std::vector<CsvRow> read_csv_rows(const std::string& text) {
-  size_t pos = 0;
-  const std::vector<std::string> header = csv_record(text, &pos);
+  CsvReader reader(text);
+  CsvRecord header, record;
+  if (!reader.next(&header)) return {};
   std::vector<CsvRow> rows;
-  while (pos < text.size()) {
-    const auto fields = csv_record(text, &pos);
-    if (fields.size() != header.size()) continue;
+  while (reader.next(&record)) {
+    if (!record.problem.empty() || record.fields.size() != header.fields.size()) continue;
     CsvRow r;
-    for (size_t i = 0; i < header.size(); ++i) r[header[i]] = fields[i];
+    for (size_t i = 0; i < header.fields.size(); ++i) r[header.fields[i]] = record.fields[i];
     rows.push_back(r);
   }
   return rows;
