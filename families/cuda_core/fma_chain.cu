@@ -14,6 +14,8 @@
 #include "families/cuda_core/cuda_core.hpp"
 #include "families/cuda_core/fma_ops.cuh"
 #include "families/cuda_core/peaks.hpp"
+#include "harness/core/check.hpp"
+#include "harness/device/kernel_support.hpp"
 #include "families/cuda_core/reference.hpp"
 #include "harness/core/state.hpp"
 #include "harness/core/stats.hpp"
@@ -110,35 +112,7 @@ std::vector<uint64_t> chain_starts(DType t, uint64_t seed) {
   return out;
 }
 
-std::string support_problem(const DeviceInfo& device, int min_sm, const std::string& ptx, const void* kernel) {
-  if (device.sm < min_sm) return fmt::format("{} needs sm_{}+; this GPU is sm_{}", ptx, min_sm, device.sm);
-  cudaFuncAttributes fa{};
-  const cudaError_t e = cudaFuncGetAttributes(&fa, kernel);
-  if (e != cudaSuccess) {
-    cudaGetLastError();
-    return fmt::format("no kernel image for sm_{} in this build ({}; built for {})", device.sm, cudaGetErrorString(e),
-                       TCB_BUILT_ARCHS);
-  }
-  if (fa.binaryVersion < min_sm)
-    return fmt::format("this build has no sm_{}+ code for {} (loaded sm_{} code; built for {})", min_sm, ptx,
-                       fa.binaryVersion, TCB_BUILT_ARCHS);
-  return "";
-}
-
-// The first problem of a check and how many there were.
-struct Check {
-  bool ok = true;
-  std::string detail;
-  long problems = 0;
-  void fail(const std::string& what) {
-    if (ok) detail = what;
-    ok = false;
-    ++problems;
-  }
-  std::string note() const {
-    return problems > 1 ? fmt::format("{} (and {} more)", detail, problems - 1) : detail;
-  }
-};
+using core::Check;  // harness/core/check.hpp
 
 template <class Op>
 class FmaRun {
@@ -407,7 +381,7 @@ core::Benchmark benchmark_of(const char* kernel_tag) {
   b.row.a_type = b.row.b_type = b.row.c_type = b.row.d_type = dtype_name(Op::type);
   b.table = "instructions";
   b.unsupported = [](const DeviceInfo& d) {
-    return support_problem(d, Op::min_sm, Op::ptx, reinterpret_cast<const void*>(kernel_for<Op>(1)));
+    return kernel_support_problem(d, Op::min_sm, Op::ptx, reinterpret_cast<const void*>(kernel_for<Op>(1)));
   };
   b.run = [](State& s) { FmaRun<Op>(s).run(); };
   b.sass_kernel = std::string("fma_chain<tcb::cuda_core::") + kernel_tag + ",";

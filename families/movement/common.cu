@@ -11,11 +11,6 @@
 
 namespace tcb::movement {
 
-std::string Check::note() const {
-  if (ok) return "";
-  return problems > 1 ? fmt::format("{} (and {} more)", detail, problems - 1) : detail;
-}
-
 ChainPair chain_pair(const SweepConfig& config, int unroll) {
   auto whole_blocks = [unroll](long steps) { return std::max<long>(1, (steps + unroll - 1) / unroll) * unroll; };
   const auto [lo, hi] = std::minmax(config.latency_steps.front(), config.latency_steps.back());
@@ -111,23 +106,8 @@ void report_rate(core::State& state, const RatePoint& point, const std::vector<c
   state.report(f);
 }
 
-std::string support_problem(const DeviceInfo& device, int min_sm, const std::string& ptx, const void* kernel) {
-  if (device.sm < min_sm) return fmt::format("{} needs sm_{}+; this GPU is sm_{}", ptx, min_sm, device.sm);
-  cudaFuncAttributes fa{};
-  const cudaError_t e = cudaFuncGetAttributes(&fa, kernel);
-  if (e != cudaSuccess) {
-    cudaGetLastError();
-    return fmt::format("no kernel image for sm_{} in this build ({}; built for {})", device.sm, cudaGetErrorString(e),
-                       TCB_BUILT_ARCHS);
-  }
-  if (fa.binaryVersion < min_sm)
-    return fmt::format("this build has no sm_{}+ code for {} (loaded sm_{} code; built for {})", min_sm, ptx,
-                       fa.binaryVersion, TCB_BUILT_ARCHS);
-  return "";
-}
-
 std::function<std::string(const DeviceInfo&)> needs_sm(int min_sm, const std::string& ptx, const void* kernel) {
-  return [=](const DeviceInfo& d) { return support_problem(d, min_sm, ptx, kernel); };
+  return [=](const DeviceInfo& d) { return kernel_support_problem(d, min_sm, ptx, kernel); };
 }
 
 std::string occupancy_problem(const void* kernel, int threads, size_t smem_bytes, int blocks_per_sm) {

@@ -14,6 +14,9 @@
 #include "harness/core/state.hpp"
 #include "harness/core/timing.cuh"
 
+#include "harness/core/check.hpp"
+#include "harness/device/kernel_support.hpp"
+
 namespace tcb::movement {
 
 // Shared memory has 32 banks of 4 bytes, each serving one word per SM clock (sm_70 and later):
@@ -61,18 +64,7 @@ __device__ __forceinline__ void add_block_checksum(uint32_t v, uint32_t* out) {
 // ---- host side ------------------------------------------------------------------------------
 
 // The outcome of a family's check of a launch's output: the first problem, and how many.
-struct Check {
-  bool ok = true;
-  std::string detail;
-  int problems = 0;
-  void fail(const std::string& what) {
-    if (ok) detail = what;
-    ok = false;
-    ++problems;
-  }
-  // "" when ok, else the first problem and the count of the others.
-  std::string note() const;
-};
+using core::Check;  // harness/core/check.hpp
 
 // The two chain lengths of a latency measurement: the configured latency steps rounded up to
 // whole unrolled blocks (`unroll` steps each), the longer at least one block longer. Their
@@ -115,7 +107,6 @@ void report_rate(core::State& state, const RatePoint& point, const std::vector<c
 
 // "" when the device and this build can run code that needs sm_<min_sm>, else why not (the
 // skipped row's note): the device's architecture first, then whether `kernel` has code for it.
-std::string support_problem(const DeviceInfo& device, int min_sm, const std::string& ptx, const void* kernel);
 std::function<std::string(const DeviceInfo&)> needs_sm(int min_sm, const std::string& ptx, const void* kernel);
 
 // "" when `blocks_per_sm` blocks of `threads` threads and `smem_bytes` dynamic shared memory fit on

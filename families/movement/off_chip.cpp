@@ -31,10 +31,10 @@ std::string size_text(long long bytes) {
 }
 
 std::string needs_sm90(const DeviceInfo& dev, const std::string& ptx, const void* kernel) {
-  const std::string problem = support_problem(dev, 90, ptx, kernel);
+  const std::string problem = kernel_support_problem(dev, 90, ptx, kernel);
   if (!problem.empty()) return problem;
   cudaFuncAttributes fa{};
-  if (cudaFuncGetAttributes(&fa, kernel) != cudaSuccess) {  // support_problem succeeded: not expected
+  if (cudaFuncGetAttributes(&fa, kernel) != cudaSuccess) {  // kernel_support_problem succeeded: not expected
     return fmt::format("cannot read the kernel's attributes: {}", cudaGetErrorString(cudaGetLastError()));
   }
   if (fa.ptxVersion < 90)

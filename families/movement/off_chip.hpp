@@ -24,8 +24,8 @@ std::vector<core::Benchmark> launch_benchmarks();      // launch_overhead.cpp
 // "16KiB", "1MiB", "2GiB", "20MiB" (exact multiples only; else bytes).
 std::string size_text(long long bytes);
 
-// "" on sm_90+ with sm_90 code for `kernel` in this build (common.cuh's support_problem, and the
-// code must not come from the JIT of an older architecture's PTX, which lacks the bulk copy), else
+// "" on sm_90+ with sm_90 code for `kernel` in this build (kernel_support_problem, and the code
+// must not come from the JIT of an older architecture's PTX, which lacks the bulk copy), else
 // why the bulk copy engine cannot be measured.
 std::string needs_sm90(const DeviceInfo& dev, const std::string& ptx, const void* kernel);
 
