@@ -118,3 +118,23 @@ def test_provenance_hashes_every_source(tmp_path):
     files = {f["file"]: f["sha256"] for f in prov["data_files"]}
     assert files["movement.csv"] == hashlib.sha256((folder / "movement.csv").read_bytes()).hexdigest()
     assert [s["file"] for s in prov["sources"]] == ["run.json"]
+
+
+def test_committed_table_is_what_the_committed_results_give(h200):
+    """results/<gpu>/cost_table.json is regenerated from the committed results, not typed: only the
+    exporter's commit may differ."""
+    committed = json.loads((COMMITTED / "cost_table.json").read_text())
+    committed["provenance"]["exported_with_git_sha"] = "test"
+    assert committed == json.loads(cost_table_text(h200))
+
+
+@pytest.mark.parametrize("fmt", ["accel-sim", "inductor", "llm-viewer", "infinitensor"])
+def test_committed_exports_are_what_the_committed_table_gives(fmt):
+    from analysis.export import formats
+    folder = COMMITTED / "exports" / fmt
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not committed yet (the {fmt} export needs a GPU measurement first)")
+    table = json.loads((COMMITTED / "cost_table.json").read_text())
+    files = formats()[fmt].render(table, COMMITTED)
+    for name, text in files.items():
+        assert (folder / name).read_text(encoding="utf-8") == text, f"{folder / name} is stale"
