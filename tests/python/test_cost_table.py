@@ -120,21 +120,27 @@ def test_provenance_hashes_every_source(tmp_path):
     assert [s["file"] for s in prov["sources"]] == ["run.json"]
 
 
-def test_committed_table_is_what_the_committed_results_give(h200):
+# Every measured GPU whose table is committed (results/nvidia-h200, results/nvidia-h100-80gb-hbm3, ...)
+COMMITTED_GPUS = sorted(p.parent for p in (ROOT / "results").glob("*/cost_table.json"))
+
+
+@pytest.mark.parametrize("gpu", COMMITTED_GPUS, ids=lambda p: p.name)
+def test_committed_table_is_what_the_committed_results_give(gpu):
     """results/<gpu>/cost_table.json is regenerated from the committed results, not typed: only the
     exporter's commit may differ."""
-    committed = json.loads((COMMITTED / "cost_table.json").read_text())
+    committed = json.loads((gpu / "cost_table.json").read_text())
     committed["provenance"]["exported_with_git_sha"] = "test"
-    assert committed == json.loads(cost_table_text(h200))
+    assert committed == json.loads(cost_table_text(build_cost_table(gpu, exported_with="test")))
 
 
+@pytest.mark.parametrize("gpu", COMMITTED_GPUS, ids=lambda p: p.name)
 @pytest.mark.parametrize("fmt", ["accel-sim", "inductor", "llm-viewer", "infinitensor"])
-def test_committed_exports_are_what_the_committed_table_gives(fmt):
+def test_committed_exports_are_what_the_committed_table_gives(fmt, gpu):
     from analysis.export import formats
-    folder = COMMITTED / "exports" / fmt
+    folder = gpu / "exports" / fmt
     if not folder.is_dir():
         pytest.skip(f"{folder} not committed yet (the {fmt} export needs a GPU measurement first)")
-    table = json.loads((COMMITTED / "cost_table.json").read_text())
-    files = formats()[fmt].render(table, COMMITTED)
+    table = json.loads((gpu / "cost_table.json").read_text())
+    files = formats()[fmt].render(table, gpu)
     for name, text in files.items():
         assert (folder / name).read_text(encoding="utf-8") == text, f"{folder / name} is stale"
