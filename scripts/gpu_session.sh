@@ -2,8 +2,8 @@
 # One call on the GPU machine: build, run the test suite (GPU tests included), dump SASS, run the
 # sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
 # tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
-#   STEPS="build tests sass quickstart default compare energy numerics build_alln hopper gemm_algos gemm_times full
-#          sanitize report" scripts/gpu_session.sh
+#   STEPS="build tests sass quickstart default compare energy numerics build_alln hopper gemm_algos gemm_times
+#          contractions full sanitize report" scripts/gpu_session.sh
 # compare: the new default sweep's latencies against the committed sweep's (kept aside before the
 # default step overwrites it), written to results/<gpu>/stability/against_previous.md.
 # NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
@@ -49,7 +49,10 @@ elif has build; then build_default || exit 1
 elif has build_alln; then build_alln || exit 1
 fi
 nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.max.sm,power.limit,temperature.gpu --format=csv
+# The results folder is named for the GPU as `tcbench info` names it (nvidia-smi's name the same
+# way when no tcbench was built in this call).
 slug=$(./build/tcbench info 2>/dev/null | python3 -c 'import json,sys,re; d=json.JSONDecoder().raw_decode(sys.stdin.read())[0]; print(re.sub(r"[^a-z0-9]+","-",d["name"].lower()).strip("-"))' 2>/dev/null)
+[ -n "$slug" ] || slug=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -1 | python3 -c 'import sys,re; print(re.sub(r"[^a-z0-9]+","-",sys.stdin.read().strip().lower()).strip("-"))')
 res="results/${slug:-unknown-gpu}"
 log "results folder $res"
 if has tests; then
@@ -116,6 +119,15 @@ if has gemm_times; then
   PYTHONUNBUFFERED=1 python3 optimizer/measure/gemm_timing.py --shapes configs/gemm/calibration.csv \
     --shapes configs/gemm/validation.csv --out "$res/gemm" --kernels --max-seconds "${GEMM_SECONDS:-230}" \
     >"$OUT/gemm_timing.log" 2>&1; echo "gemm timing rc=$?"; tail -3 "$OUT/gemm_timing.log"
+fi
+if has contractions; then
+  # The contraction suite (optimizer/contractions/README.md): every plan of programs.json, planned
+  # and lowered on the CPU by `tcbench optimize` (plan_suite.py) from this GPU's cost table.
+  log "contraction suite"
+  PYTHONUNBUFFERED=1 python3 -m optimizer.contractions.run_suite --programs "$res/contractions/programs.json" \
+    --plans optimizer/contractions/data/plans.json --out "$res/contractions" --force --replays 30 \
+    --max-seconds "${CONTRACTION_SECONDS:-400}" >"$OUT/contractions.log" 2>&1; echo "contractions rc=$?"
+  tail -3 "$OUT/contractions.log"
 fi
 has full && sweep full --config configs/full.yaml --out "$res/full" --force
 if has sanitize; then

@@ -1,6 +1,7 @@
-// tcbench: the command-line front end (info, list, run, sass, numerics, model; report, compare and
-// export are the analysis package's). It parses and validates every argument that needs no GPU,
-// then hands over to the subcommand.
+// tcbench: the command-line front end (info, list, run, sass, numerics, model, gemm-algos; predict,
+// optimize and calibrate are the optimizer core's; report, compare and export the analysis
+// package's). It parses and validates every argument that needs no GPU, then hands over to the
+// subcommand.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "harness/cli/cmd_analysis.hpp"
 #include "harness/cli/cmd_gemm_algos.hpp"
 #include "harness/cli/cmd_numerics.hpp"
+#include "harness/cli/cmd_optimizer.hpp"
 #include "harness/core/config.hpp"
 #include "harness/core/benchmark.hpp"
 #include "harness/device/device_info.hpp"
@@ -234,6 +236,9 @@ int main(int argc, char** argv) {
   GemmAlgosOptions gopt{cl.argv};
   auto* gemm_algos = add_gemm_algos_command(app, &gopt);
 
+  OptimizerOptions oopt{cl.argv};
+  const OptimizerCommands optimizer = add_optimizer_commands(app, &oopt);
+
   const CLI::App* analysis[] = {
       analysis_subcommand(app, "report", "report.md, plots and CSV tables of a results folder"),
       analysis_subcommand(app, "compare", "The rows of two results folders that differ by more than their noise"),
@@ -262,6 +267,9 @@ int main(int argc, char** argv) {
     if (*model) return cmd_model(cl);
     if (*numerics) return cmd_numerics(nopt);
     if (*gemm_algos) return cmd_gemm_algos(gopt);
+    if (*optimizer.predict) return cmd_predict(oopt);
+    if (*optimizer.optimize) return cmd_optimize(oopt);
+    if (*optimizer.calibrate) return cmd_calibrate(oopt);
   } catch (const std::exception& e) {
     fmt::print(stderr, "tcbench: error: {}\n", e.what());
     return kExitFailure;

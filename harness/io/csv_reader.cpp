@@ -2,6 +2,13 @@
 
 namespace tcb {
 
+std::string csv_escape(const std::string& field) {
+  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
+  std::string q = "\"";
+  for (char c : field) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
+  return q + '"';
+}
+
 // A quoted field, from its opening quote up to and including the closing one; false when the
 // text ends before the quote closes.
 bool CsvReader::read_quoted(std::string* field) {

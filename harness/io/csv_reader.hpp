@@ -1,4 +1,4 @@
-// Reading CSV (RFC 4180): fields may be quoted, and a quoted field may hold commas, doubled quotes
+// Reading and quoting CSV (RFC 4180): fields may be quoted, and a quoted field may hold commas, doubled quotes
 // and line breaks; records end in LF or CRLF. Each record knows the line it starts on, so an
 // input file's problems can be named file:line.
 #pragma once
@@ -6,6 +6,10 @@
 #include <vector>
 
 namespace tcb {
+
+// A field as RFC 4180 writes it: quoted (quotes doubled) only when it holds a comma, quote or
+// line break.
+std::string csv_escape(const std::string& field);
 
 struct CsvRecord {
   std::vector<std::string> fields;

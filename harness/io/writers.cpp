@@ -32,13 +32,6 @@ std::string csv_line(const std::vector<std::string>& fields) {
 
 // ---- CSV ----------------------------------------------------------------------------------
 
-std::string csv_escape(const std::string& field) {
-  if (field.find_first_of(",\"\r\n") == std::string::npos) return field;
-  std::string q = "\"";
-  for (char c : field) q += (c == '"') ? std::string("\"\"") : std::string(1, c);
-  return q + '"';
-}
-
 CsvWriter::CsvWriter(const std::string& path) : path_(path) {
   f_ = std::fopen(path.c_str(), "w");
   if (!f_) throw io_error("cannot create CSV file", path);
@@ -62,12 +55,10 @@ void CsvWriter::append(const ResultRow& row) {
 
 // ---- JSON ---------------------------------------------------------------------------------
 
-void write_json_atomic(const std::string& path, const nlohmann::json& j) {
+void write_text_atomic(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
-  // Invalid UTF-8 (e.g. from a device name) is replaced rather than aborting the write.
-  const std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
   std::FILE* f = std::fopen(tmp.c_str(), "w");
-  if (!f) throw io_error("cannot write JSON file", path);
+  if (!f) throw io_error("cannot write file", path);
   bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
             fsync(fileno(f)) == 0;
   int err = errno;
@@ -77,8 +68,13 @@ void write_json_atomic(const std::string& path, const nlohmann::json& j) {
   if (!ok) {
     std::remove(tmp.c_str());
     errno = err;
-    throw io_error("cannot write JSON file", path);
+    throw io_error("cannot write file", path);
   }
+}
+
+void write_json_atomic(const std::string& path, const nlohmann::json& j) {
+  // Invalid UTF-8 (e.g. from a device name) is replaced rather than aborting the write.
+  write_text_atomic(path, j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 // ---- Google Benchmark JSON ----------------------------------------------------------------

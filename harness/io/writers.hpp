@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 #include <nlohmann/json.hpp>
+#include "harness/io/csv_reader.hpp"  // csv_escape
 #include "harness/io/result_row.hpp"
 
 namespace tcb {
@@ -22,8 +23,9 @@ class CsvWriter {
   std::FILE* f_ = nullptr;
 };
 
-std::string csv_escape(const std::string& field);   // RFC 4180 quoting
 void write_json_atomic(const std::string& path, const nlohmann::json& j);  // throws on error
+// The whole text or nothing: a temporary file beside `path`, renamed over it; throws on error.
+void write_text_atomic(const std::string& path, const std::string& text);
 
 // Google Benchmark's JSON schema ("context" + "benchmarks"), so tools/compare.py can diff runs.
 // Each measured row becomes one entry named family/atom/metric/warps:W/ilp:I whose real_time /

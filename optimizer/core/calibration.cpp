@@ -9,13 +9,14 @@ namespace tcb::opt {
 
 const std::vector<std::string>& CalibrationParams::names() {
   static const std::vector<std::string> kNames = {"mma_efficiency",        "ffma_efficiency",  "memory_efficiency",
-                                                  "kernel_floor_extra_us", "tile_overhead_us", "reduction_overhead_us"};
+                                                  "kernel_floor_extra_us", "tile_overhead_us", "reduction_overhead_us",
+                                                  "unaligned_efficiency"};
   return kNames;
 }
 
 std::vector<double> CalibrationParams::as_vector() const {
   return {mma_efficiency, ffma_efficiency, memory_efficiency, kernel_floor_extra_us, tile_overhead_us,
-          reduction_overhead_us};
+          reduction_overhead_us, unaligned_efficiency};
 }
 
 CalibrationParams CalibrationParams::from_vector(const std::vector<double>& v) {
@@ -26,6 +27,7 @@ CalibrationParams CalibrationParams::from_vector(const std::vector<double>& v) {
   p.kernel_floor_extra_us = v.at(3);
   p.tile_overhead_us = v.at(4);
   p.reduction_overhead_us = v.at(5);
+  p.unaligned_efficiency = v.at(6);
   return p;
 }
 
@@ -63,7 +65,7 @@ std::optional<CalibrationParams> table_calibration(const tcbench::CostTable& tab
       fail("/parameters/" + name, "expected a finite number >= 0");
     v.push_back(it->get<double>());
   }
-  for (int i = 0; i < 3; ++i)
+  for (int i : {0, 1, 2, 6})
     if (v[i] <= 0) fail("/parameters/" + CalibrationParams::names()[i], "an efficiency must be > 0");
   return CalibrationParams::from_vector(v);
 }

@@ -13,7 +13,7 @@ struct CostTable;
 
 namespace tcb::opt {
 
-// Six parameters, each a known gap between the microbenchmarks and a library GEMM kernel:
+// Seven parameters, each a known gap between the microbenchmarks and a library GEMM kernel:
 struct CalibrationParams {
   // Tensor-core main loop rate / the measured instruction peak (producer warps, barriers,
   // TMA issue and the clock a full GEMM holds take their share).
@@ -29,6 +29,9 @@ struct CalibrationParams {
   double tile_overhead_us = 0.0;
   // Per split-K / stream-K reduction: the partial sums' fix-up.
   double reduction_overhead_us = 0.0;
+  // Main-loop rate of the kernels a library falls back to when a leading dimension or batch
+  // stride is not a multiple of 16 bytes (no TMA, narrower loads) / the aligned kernels' rate.
+  double unaligned_efficiency = 1.0;
 
   static const std::vector<std::string>& names();
   std::vector<double> as_vector() const;

@@ -13,7 +13,7 @@ namespace {
 struct Box {
   double lo, hi;
 };
-const std::vector<Box> kRanges = {{0.2, 1.2}, {0.2, 1.2}, {0.2, 1.2}, {0.0, 50.0}, {0.0, 50.0}, {0.0, 50.0}};
+const std::vector<Box> kRanges = {{0.2, 1.2}, {0.2, 1.2}, {0.2, 1.2}, {0.0, 50.0}, {0.0, 50.0}, {0.0, 50.0}, {0.02, 1.2}};
 
 std::vector<double> to_params(const std::vector<double>& x) {
   std::vector<double> p(x.size());
@@ -37,7 +37,7 @@ double log_loss(const tcbench::CostTable& table, const std::vector<MeasuredGemm>
   double s = 0;
   for (const MeasuredGemm& r : rows) {
     const double e = std::log(model.predict(r.problem).us / r.measured_us);
-    s += e * e;
+    s += std::abs(e);
   }
   return s / rows.size();
 }
@@ -104,7 +104,7 @@ CalibrationFit fit_calibration(const tcbench::CostTable& table, const std::vecto
   if (rows.empty()) throw ModelError("calibration: no measured row of a dtype the cost table can predict");
   // Start from neutral efficiencies and small overheads; two restarts from the best point
   // escape the simplex's early collapse.
-  std::vector<double> x = to_search({0.9, 0.9, 0.9, 1.0, 0.1, 1.0});
+  std::vector<double> x = to_search({0.9, 0.9, 0.9, 1.0, 0.1, 1.0, 0.3});
   for (int restart = 0; restart < 3; ++restart) x = nelder_mead(table, rows, x, 400);
   CalibrationFit fit;
   fit.params = CalibrationParams::from_vector(to_params(x));

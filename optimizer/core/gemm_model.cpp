@@ -32,6 +32,15 @@ double GemmProblem::bytes() const {
   return double(batch) * (double(m) * k * t.a_bytes + double(k) * n * t.b_bytes + double(m) * n * t.d_bytes);
 }
 
+bool GemmProblem::aligned() const {
+  const DtypeInfo& t = info(dtype);
+  auto ok = [](double elements, int bytes) { return std::fmod(elements * bytes, 16.0) == 0; };
+  const bool lds = ok(double(k), t.a_bytes) && ok(double(b_nk ? k : n), t.b_bytes) && ok(double(n), t.d_bytes);
+  const bool strides = batch == 1 || (ok(double(m) * k, t.a_bytes) && ok(double(k) * n, t.b_bytes) &&
+                                      ok(double(m) * n, t.d_bytes));
+  return lds && strides;
+}
+
 std::string GemmImpl::describe() const {
   const std::string scheme = stream_k ? "stream-k" : fmt::format("split-k {}", split_k);
   return fmt::format("{}x{}x{} {}, {} tiles, {:.2f} waves, rate of {}", tile_m, tile_n, tile_k, scheme, tiles, waves,
@@ -49,6 +58,8 @@ GemmModel::GemmModel(const tcbench::CostTable& table, CalibrationParams params) 
   l2_bw_ = need(l2->bandwidth_gbs, "movement.levels.l2.bandwidth_gbs") * 1e9;
   dram_latency_s_ = need(dram->latency_ns, "movement.levels.dram.latency_ns") * 1e-9;
   launch_s_ = need(table.movement.launch.graph_kernel_time_us, "movement.launch.graph_kernel_time_us") * 1e-6;
+  cluster_multicast_ = table.level("dsmem") != nullptr;
+  device_memory_bytes_ = double(table.device.memory_bytes);
 
   for (Dtype d : kAllDtypes) {
     const DtypeInfo& t = info(d);
@@ -121,7 +132,10 @@ double GemmModel::stream_kernel_us(double bytes_read, double bytes_written) cons
 GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, bool stream_k) const {
   const DtypeInfo& t = info(p.dtype);
   const Rate& rate = rate_for_tile_n(p.dtype, tile.n);
-  const double eff = t.table_family == "cuda_core" ? params_.ffma_efficiency : params_.mma_efficiency;
+  // The unaligned fallback is the tensor-core kernels' (TMA); the FFMA kernels load as they always do.
+  const bool tensor_core = t.table_family != "cuda_core";
+  const double unaligned = tensor_core && !p.aligned() ? params_.unaligned_efficiency : 1.0;
+  const double eff = (tensor_core ? params_.mma_efficiency : params_.ffma_efficiency) * unaligned;
   const int tk = tile_k_for(p.dtype);
 
   GemmPrediction out;
@@ -133,8 +147,13 @@ GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, boo
   // One K step of one tile: the math at the measured rate, or the operand stream from L2 at the
   // SM's share of its bandwidth, whichever binds (the pipeline overlaps the two).
   const double step_math = 2.0 * tile.m * tile.n * tk / (rate.flops_per_s_sm * eff);
-  const double step_bytes = double(tile.m) * tk * t.a_bytes + double(tile.n) * tk * t.b_bytes;
-  const double step_stream = step_bytes / (l2_bw_ * params_.memory_efficiency / sms_);
+  // With thread-block clusters (the table measured distributed shared memory) two CTAs along M
+  // share each B tile by TMA multicast: half of B's stream per CTA comes from L2.
+  const double b_share = cluster_multicast_ && tensor_core && tile.m >= 128 ? 0.5 : 1.0;
+  // TMA fetches only the rows inside the matrix: a tile taller than M (decode, M = 1) streams M rows.
+  const double rows_a = std::min<double>(tile.m, double(p.m)), rows_b = std::min<double>(tile.n, double(p.n));
+  const double step_bytes = rows_a * tk * t.a_bytes + b_share * rows_b * tk * t.b_bytes;
+  const double step_stream = step_bytes / (l2_bw_ * params_.memory_efficiency * unaligned / sms_);
   const double step = std::max(step_math, step_stream);
   const double tile_overhead = params_.tile_overhead_us * 1e-6;
 
@@ -185,9 +204,11 @@ GemmPrediction GemmModel::predict(const GemmProblem& p) const {
     const int tk = tile_k_for(p.dtype);
     const double mn_tiles = double(p.batch) * ceil_div(double(p.m), tile.m) * ceil_div(double(p.n), tile.n);
     consider(cost(p, tile, 1, false));
-    // Split-K and stream-K pay only when the tiles alone leave SMs idle and K is long.
-    if (mn_tiles >= sms_ || p.k < 4 * tk) continue;
+    // Stream-K (the persistent kernels' even split of all K steps over the SMs) removes the last
+    // wave's idle SMs at any size; split-K pays only when the tiles alone leave SMs idle.
+    if (p.k < 4 * tk) continue;
     consider(cost(p, tile, 1, true));
+    if (mn_tiles >= sms_) continue;
     for (int s = 2; s <= 32 && double(p.k) / s >= 2 * tk; s *= 2) consider(cost(p, tile, s, false));
   }
   return best;

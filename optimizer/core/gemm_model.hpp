@@ -32,6 +32,9 @@ struct GemmProblem {
   bool b_nk = false;  // B stored [b,N,K] (an F.linear weight): the same kernels, transposed
   double flops() const { return 2.0 * double(batch) * double(m) * double(n) * double(k); }
   double bytes() const;  // A, B and D each moved once
+  // Every leading dimension and batch stride a multiple of 16 bytes (what TMA and the libraries'
+  // fast kernels need).
+  bool aligned() const;
 };
 
 struct GemmImpl {
@@ -71,6 +74,8 @@ class GemmModel {
   // A memory-bound elementwise kernel (permutation copy, reduction) reading and writing this much.
   double stream_kernel_us(double bytes_read, double bytes_written) const;
   bool supports(Dtype d) const;
+  // The GPU's memory: no plan may allocate a buffer larger.
+  double device_memory_bytes() const { return device_memory_bytes_; }
   const CalibrationParams& params() const { return params_; }
 
  private:
@@ -92,6 +97,8 @@ class GemmModel {
   int sms_ = 0;
   double l2_bytes_ = 0, smem_bytes_ = 0;
   double dram_bw_ = 0, l2_bw_ = 0, dram_latency_s_ = 0, launch_s_ = 0;
+  bool cluster_multicast_ = false;
+  double device_memory_bytes_ = 0;  // the table has a dsmem level: clusters exist
   std::vector<Rate> rates_[5];
 };
 
