@@ -9,7 +9,7 @@ gemm_model.hpp) and the CLI, because it is the CLI (`tcbench predict|optimize --
     predict_gemm(4096, 4096, 4096, "bf16", cost_table=...)["predicted_us"]
 
 Errors: OptimizerError with tcbench's message (it names the file, line, field or operand).
-The binary: $TCBENCH, else build/tcbench in this repository, else `tcbench` on PATH.
+The binary: $TCB_TCBENCH, else build/tcbench in this repository, else `tcbench` on PATH.
 """
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ class OptimizerError(ValueError):
 
 
 def _binary():
-    for candidate in (os.environ.get("TCBENCH"), os.path.join(REPO, "build", "tcbench"), shutil.which("tcbench")):
+    for candidate in (os.environ.get("TCB_TCBENCH"), os.path.join(REPO, "build", "tcbench"), shutil.which("tcbench")):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    raise OptimizerError("tcbench binary not found: build it (scripts/test.sh) or set TCBENCH")
+    raise OptimizerError("tcbench binary not found: build it (scripts/test.sh) or set TCB_TCBENCH")
 
 
 def _run(args):
