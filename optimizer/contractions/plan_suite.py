@@ -6,8 +6,9 @@ all by the same rules (issue #14). Needs no GPU.
         --plans optimizer/contractions/data/plans.json --out DIR [--tcbench build/tcbench]
 
 Writes DIR/programs.json ({expression: {plan: program}}, run_suite.py's input) and
-DIR/predictions.json ({expression: {plan: {path, predicted_us, flops, ...}}, "decision", ...}):
-the plans are "ours" (the optimizer's choice), "opt_einsum", "cotengra", "naive" and up to
+DIR/predictions.json ({expression: {plan: {path, predicted_total_us, flops, ...}}, "decision", ...})
+and DIR/predicted_us.json ({expression: {plan: predicted_us}}, analyze.py's --predictions):
+the plans are "tcbench" (the optimizer's choice), "opt_einsum", "cotengra", "naive" and up to
 --runners-up of the optimizer's runners-up ("alt1", ...), timed too so that the model's ranking
 of an expression's candidate plans can be scored (Kendall tau) against the measurements.
 """
@@ -53,8 +54,8 @@ def summary(plan):
 
 def plan_expression(tcbench, table, expr, baseline_paths, runners_up):
     ours = optimize(tcbench, table, expr)
-    programs = {"ours": ours["program"]}
-    predictions = {"ours": summary(ours), "decision": ours["decision"], "model_error": ours["model_error"]}
+    programs = {"tcbench": ours["program"]}
+    predictions = {"tcbench": summary(ours), "decision": ours["decision"], "model_error": ours["model_error"]}
     for name in BASELINES:
         plan = optimize(tcbench, table, expr, path=baseline_paths[name])
         programs[name] = plan["program"]
@@ -92,8 +93,11 @@ def main(argv=None):
     write_json(os.path.join(args.out, "programs.json"), programs)
     write_json(os.path.join(args.out, "predictions.json"),
                {"cost_table": os.path.relpath(os.path.abspath(args.cost_table), REPO), "expressions": predictions})
-    differ = sum(1 for e in predictions.values() if e["ours"]["path"] != e["opt_einsum"]["path"])
-    print(f"plan_suite: {len(programs)} expressions planned; ours differs from opt_einsum's path on {differ}")
+    write_json(os.path.join(args.out, "predicted_us.json"),
+               {name: {plan: v["predicted_total_us"] for plan, v in e.items() if isinstance(v, dict)}
+                for name, e in predictions.items()})
+    differ = sum(1 for name in programs if programs[name]["tcbench"]["ops"] != programs[name]["opt_einsum"]["ops"])
+    print(f"plan_suite: {len(programs)} expressions planned; the tcbench program differs from opt_einsum's on {differ}")
     return 0
 
 
