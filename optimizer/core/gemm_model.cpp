@@ -59,6 +59,8 @@ GemmModel::GemmModel(const tcbench::CostTable& table, CalibrationParams params) 
   dram_latency_s_ = need(dram->latency_ns, "movement.levels.dram.latency_ns") * 1e-9;
   launch_s_ = need(table.movement.launch.graph_kernel_time_us, "movement.launch.graph_kernel_time_us") * 1e-6;
   cluster_multicast_ = table.level("dsmem") != nullptr;
+  const tcbench::MemoryLevel* l1 = table.level("l1");
+  sm_load_bw_ = l1 && l1->bandwidth_gbs ? *l1->bandwidth_gbs * 1e9 / sms_ : l2_bw_ / sms_;
   device_memory_bytes_ = double(table.device.memory_bytes);
 
   for (Dtype d : kAllDtypes) {
@@ -153,7 +155,11 @@ GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, boo
   // TMA fetches only the rows inside the matrix: a tile taller than M (decode, M = 1) streams M rows.
   const double rows_a = std::min<double>(tile.m, double(p.m)), rows_b = std::min<double>(tile.n, double(p.n));
   const double step_bytes = rows_a * tk * t.a_bytes + b_share * rows_b * tk * t.b_bytes;
-  const double step_stream = step_bytes / (l2_bw_ * params_.memory_efficiency * unaligned / sms_);
+  // The L2 bandwidth is shared by the SMs that are busy; one SM alone draws at most what its
+  // load path took in the table's L1 measurement.
+  const double busy = std::clamp(stream_k ? double(sms_) : mn_tiles * split_k, 1.0, double(sms_));
+  const double sm_stream_bw = std::min(l2_bw_ / busy, sm_load_bw_);
+  const double step_stream = step_bytes / (sm_stream_bw * params_.memory_efficiency * unaligned);
   const double step = std::max(step_math, step_stream);
   const double tile_overhead = params_.tile_overhead_us * 1e-6;
 

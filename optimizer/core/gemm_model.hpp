@@ -98,6 +98,7 @@ class GemmModel {
   double l2_bytes_ = 0, smem_bytes_ = 0;
   double dram_bw_ = 0, l2_bw_ = 0, dram_latency_s_ = 0, launch_s_ = 0;
   bool cluster_multicast_ = false;
+  double sm_load_bw_ = 0;  // one SM's load bandwidth (the L1 level's, per SM)
   double device_memory_bytes_ = 0;  // the table has a dsmem level: clusters exist
   std::vector<Rate> rates_[5];
 };
