@@ -3,7 +3,7 @@
 # sweeps and the numerics, regenerate the reports, and pack everything into $OUT (the device
 # tool returns at most 8 files). Steps are chosen with STEPS (default: all of them):
 #   STEPS="build tests sass quickstart default compare energy numerics build_alln hopper gemm_algos gemm_times
-#          contractions full sanitize report" scripts/gpu_session.sh
+#          gemm_contraction contractions full sanitize report" scripts/gpu_session.sh
 # compare: the new default sweep's latencies against the committed sweep's (kept aside before the
 # default step overwrites it), written to results/<gpu>/stability/against_previous.md.
 # NUMERICS_ARGS is passed to `tcbench numerics` (e.g. "--cases 5000 --sample 5000"). build_alln
@@ -119,6 +119,13 @@ if has gemm_times; then
   PYTHONUNBUFFERED=1 python3 optimizer/measure/gemm_timing.py --shapes configs/gemm/calibration.csv \
     --shapes configs/gemm/validation.csv --out "$res/gemm" --kernels --max-seconds "${GEMM_SECONDS:-230}" \
     >"$OUT/gemm_timing.log" 2>&1; echo "gemm timing rc=$?"; tail -3 "$OUT/gemm_timing.log"
+fi
+if has gemm_contraction; then
+  # The second discovery set: the batched tiny, outer and dot products contractions lower to.
+  log "gemm timing, contraction discovery set (torch)"
+  PYTHONUNBUFFERED=1 python3 optimizer/measure/gemm_timing.py --shapes configs/gemm/calibration_contraction.csv \
+    --out "$res/gemm_contraction" --force --kernels --max-seconds "${GEMM_SECONDS:-230}" \
+    >"$OUT/gemm_contraction.log" 2>&1; echo "gemm timing rc=$?"; tail -3 "$OUT/gemm_contraction.log"
 fi
 if has contractions; then
   # The contraction suite (optimizer/contractions/README.md): every plan of programs.json, planned

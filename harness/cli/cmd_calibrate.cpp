@@ -48,12 +48,18 @@ std::string read_text(const std::string& path) {
 std::string measure_discovery(const OptimizerOptions& o) {
   const fs::path dir = fs::path(o.out).parent_path() / "gemm_calibration_run";
   const std::string script = std::string(TCB_SOURCE_DIR) + "/optimizer/measure/gemm_timing.py";
-  const std::string cmd = fmt::format("python3 {} --shapes {} --out {} --force --kernels", shell_quote(script),
-                                      shell_quote(o.discovery), shell_quote(dir.string()));
+  std::string cmd = fmt::format("python3 {} --out {} --force --kernels", shell_quote(script), shell_quote(dir.string()));
+  for (const std::string& d : o.discovery) cmd += " --shapes " + shell_quote(d);
   fmt::print(stderr, "tcbench calibrate: measuring the discovery set: {}\n", cmd);
   if (std::system(cmd.c_str()) != 0)
     throw std::runtime_error("the discovery measurement failed (it needs a CUDA GPU and torch); its output is above");
   return (dir / "gemm_times.csv").string();
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : ", ") + x;
+  return s;
 }
 
 }  // namespace
@@ -64,24 +70,24 @@ int cmd_calibrate(const OptimizerOptions& o) {
     return int(kExitUsage);
   };
   tcbench::CostTable table;
-  GemmCsv discovery, measured;
+  std::set<ShapeKey> keys;
   try {
     table = tcbench::load_cost_table(o.cost_table);
-    discovery = read_gemm_csv(o.discovery);
+    for (const std::string& d : o.discovery)
+      for (const GemmCsvRow& r : read_gemm_csv(d).rows) keys.insert(key(r.problem));
   } catch (const std::exception& e) {
     return bad(e.what());
   }
-  const std::string measured_path = o.measured.empty() ? measure_discovery(o) : o.measured;
+  const std::vector<std::string> measured = o.measured.empty() ? std::vector<std::string>{measure_discovery(o)} : o.measured;
   std::vector<MeasuredGemm> fit_rows, held_out;
   try {
-    std::set<ShapeKey> keys;
-    for (const GemmCsvRow& r : discovery.rows) keys.insert(key(r.problem));
-    for (const MeasuredGemm& m : measured_rows(read_gemm_csv(measured_path)))
-      (keys.count(key(m.problem)) ? fit_rows : held_out).push_back(m);
+    for (const std::string& path : measured)
+      for (const MeasuredGemm& m : measured_rows(read_gemm_csv(path)))
+        (keys.count(key(m.problem)) ? fit_rows : held_out).push_back(m);
   } catch (const GemmCsvError& e) {
     return bad(e.what());
   }
-  if (fit_rows.empty()) return bad(measured_path + ": no measured row is a shape of the discovery set " + o.discovery);
+  if (fit_rows.empty()) return bad(joined(measured) + ": no measured row is a shape of the discovery sets " + joined(o.discovery));
 
   CalibrationRecord rec;
   try {
@@ -93,9 +99,10 @@ int cmd_calibrate(const OptimizerOptions& o) {
   } catch (const ModelError& e) {
     return bad(o.cost_table + ": " + e.what());
   }
-  rec.discovery_set = o.discovery;
-  rec.measurements = measured_path;
-  rec.measurements_sha256 = sha256_of(measured_path);
+  rec.discovery_set = joined(o.discovery);
+  rec.measurements = joined(measured);
+  for (const std::string& path : measured)
+    rec.measurements_sha256 += (rec.measurements_sha256.empty() ? "" : ", ") + sha256_of(path);
   const GitState git = git_state();
   rec.fitted_with_git_sha = git.sha + (git.dirty ? "-dirty" : "");
   rec.date_utc = utc_now_iso8601();

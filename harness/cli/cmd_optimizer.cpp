@@ -262,8 +262,10 @@ OptimizerCommands add_optimizer_commands(CLI::App& app, OptimizerOptions* o) {
   c.calibrate = app.add_subcommand("calibrate", "Fit the cost model's correction parameters to measured GEMMs into a cost table");
   c.calibrate->add_option("--cost-table", o->cost_table, "cost_table.json to calibrate")->required();
   c.calibrate->add_option("--measured", o->measured,
-                          "gemm_timing.py CSV of the discovery set (default: run it now on this GPU)");
-  c.calibrate->add_option("--discovery", o->discovery, "the committed discovery shapes (default configs/gemm/calibration.csv)");
+                          "gemm_timing.py CSVs of the discovery sets, repeatable (default: measure them now on this GPU)");
+  c.calibrate->add_option("--discovery", o->discovery,
+                          "the committed discovery shape files, repeatable (default configs/gemm/calibration.csv and "
+                          "calibration_contraction.csv)");
   c.calibrate->add_option("--out", o->out, "cost table to write with the calibration section (may be --cost-table)")->required();
   return c;
 }

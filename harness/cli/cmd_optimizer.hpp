@@ -24,7 +24,8 @@ struct OptimizerOptions {
   std::string expression, shapes, path, memory_limit;
   std::optional<double> error_budget, model_error;
   // calibrate
-  std::string measured, discovery = "configs/gemm/calibration.csv";
+  std::vector<std::string> measured;
+  std::vector<std::string> discovery = {"configs/gemm/calibration.csv", "configs/gemm/calibration_contraction.csv"};
 };
 
 struct OptimizerCommands {

@@ -24,6 +24,8 @@ int tile_k_for(Dtype d) { return info(d).table_family == "cuda_core" ? 8 : 128 /
 
 // Pipelined operand buffers a library kernel keeps in shared memory.
 constexpr int kMinStages = 2;
+// Bytes of one memory transaction (an L2 sector).
+constexpr double kSectorBytes = 32;
 
 }  // namespace
 
@@ -71,7 +73,8 @@ GemmModel::GemmModel(const tcbench::CostTable& table, CalibrationParams params) 
       if (ins->sparse || ins->types.d != "f32" || !ins->ops_per_clk_sm || !ins->tflops_sm_clock_mhz) continue;
       if (ins->operand_source && *ins->operand_source != "SS") continue;
       const double hz = *ins->tflops_sm_clock_mhz * 1e6;
-      rates_[int(d)].push_back({ins->shape.n, *ins->ops_per_clk_sm * hz, ins->latency_cycles.value_or(0) / hz, ins->atom});
+      rates_[int(d)].push_back({ins->shape.n, ins->shape.m, ins->shape.k, *ins->ops_per_clk_sm * hz,
+                                ins->latency_cycles.value_or(0) / hz, ins->atom});
     }
     std::sort(rates_[int(d)].begin(), rates_[int(d)].end(),
               [](const Rate& a, const Rate& b) { return a.n != b.n ? a.n < b.n : a.atom < b.atom; });
@@ -125,6 +128,21 @@ double GemmModel::memory_bandwidth(double footprint) const {
   return bw * params_.memory_efficiency;
 }
 
+// Uncoalesced reads fetch a 32-byte sector per element (the memory transaction unit of every
+// NVIDIA GPU since Maxwell); the sector's other elements are used when the output reaches them,
+// `reuse` elements later. Sectors fetched in between that fit half the L2 are still there (then
+// L2 serves the sectors and DRAM the bytes); beyond it every sector comes from DRAM again.
+double GemmModel::gather_kernel_us(double elements, int elem_bytes, double reuse) const {
+  const double bytes = elements * elem_bytes;
+  if (reuse <= 0 || elem_bytes >= kSectorBytes) return stream_kernel_us(bytes, bytes);
+  const double sectors = elements * kSectorBytes;
+  const bool l2_holds = reuse * kSectorBytes <= 0.5 * l2_bytes_;
+  const double eff = params_.memory_efficiency;
+  const double read_s = l2_holds ? std::max(bytes / (dram_bw_ * eff), sectors / (l2_bw_ * eff)) : sectors / (dram_bw_ * eff);
+  const double t = launch_s_ + params_.kernel_floor_extra_us * 1e-6 + dram_latency_s_ + read_s + bytes / memory_bandwidth(bytes);
+  return t * 1e6;
+}
+
 double GemmModel::stream_kernel_us(double bytes_read, double bytes_written) const {
   const double moved = bytes_read + bytes_written;
   const double t = launch_s_ + params_.kernel_floor_extra_us * 1e-6 + dram_latency_s_ + moved / memory_bandwidth(moved);
@@ -148,7 +166,14 @@ GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, boo
 
   // One K step of one tile: the math at the measured rate, or the operand stream from L2 at the
   // SM's share of its bandwidth, whichever binds (the pipeline overlaps the two).
-  const double step_math = 2.0 * tile.m * tile.n * tk / (rate.flops_per_s_sm * eff);
+  // A tile larger than the problem computes only up to the instruction's granularity: a batch of
+  // 2x16 products pads to the instruction's M, not to the tile's.
+  auto padded = [](double extent, int tile_extent, int granule) {
+    return std::min<double>(tile_extent, std::ceil(extent / granule) * granule);
+  };
+  const double m_eff = padded(double(p.m), tile.m, rate.m), n_eff = padded(double(p.n), tile.n, rates(p.dtype).front().n);
+  const double k_eff = padded(double(p.k), tk, rate.k);
+  const double step_math = 2.0 * m_eff * n_eff * k_eff / (rate.flops_per_s_sm * eff);
   // With thread-block clusters (the table measured distributed shared memory) two CTAs along M
   // share each B tile by TMA multicast: half of B's stream per CTA comes from L2.
   const double b_share = cluster_multicast_ && tensor_core && tile.m >= 128 ? 0.5 : 1.0;
@@ -162,18 +187,22 @@ GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, boo
   const double step_stream = step_bytes / (sm_stream_bw * params_.memory_efficiency * unaligned);
   const double step = std::max(step_math, step_stream);
   const double tile_overhead = params_.tile_overhead_us * 1e-6;
+  const double stage_bytes = double(tile.m) * tk * t.a_bytes + double(tile.n) * tk * t.b_bytes;
+  const double resident = std::max(1.0, std::floor(smem_bytes_ / (kMinStages * stage_bytes)));
 
   double mainloop = 0, reduction = 0;
   if (stream_k) {  // every SM gets the same number of K steps; each partial tile is fixed up
     im.tiles = std::int64_t(mn_tiles);
     im.waves = mn_tiles * k_steps / sms_;
-    mainloop = std::ceil(mn_tiles * k_steps / sms_) * step + std::ceil(mn_tiles / sms_) * tile_overhead;
+    mainloop = std::ceil(mn_tiles * k_steps / sms_) * step + std::ceil(mn_tiles / (sms_ * resident)) * tile_overhead;
     reduction = params_.reduction_overhead_us * 1e-6;
   } else {
     const double units = mn_tiles * split_k;
     im.tiles = std::int64_t(units);
     im.waves = std::ceil(units / sms_);
-    mainloop = im.waves * (std::ceil(k_steps / split_k) * step + tile_overhead);
+    // The math of an SM's tiles is serial; their prologues and epilogues overlap across the CTAs
+    // resident at once (as many as their pipeline buffers fit in shared memory).
+    mainloop = im.waves * std::ceil(k_steps / split_k) * step + std::ceil(units / (sms_ * resident)) * tile_overhead;
     if (split_k > 1) {  // partial sums (fp32) written, read back, reduced into D
       const double partial = double(p.batch) * p.m * p.n * 4.0 * split_k;
       reduction = params_.reduction_overhead_us * 1e-6 + 2.0 * partial / memory_bandwidth(partial);

@@ -73,6 +73,10 @@ class GemmModel {
   GemmPrediction predict(const GemmProblem& p) const;
   // A memory-bound elementwise kernel (permutation copy, reduction) reading and writing this much.
   double stream_kernel_us(double bytes_read, double bytes_written) const;
+  // A permute copy of `elements` elements of `elem_bytes` each whose reads are not coalesced: the
+  // input's contiguous dimension sits `reuse_elements` output elements apart (0: coalesced, as
+  // stream_kernel_us). docs/optimizer.md: the sector model.
+  double gather_kernel_us(double elements, int elem_bytes, double reuse_elements) const;
   bool supports(Dtype d) const;
   // The GPU's memory: no plan may allocate a buffer larger.
   double device_memory_bytes() const { return device_memory_bytes_; }
@@ -80,7 +84,7 @@ class GemmModel {
 
  private:
   struct Rate {  // one instruction's measured peak, per SM
-    int n = 0;
+    int n = 0, m = 1, k = 1;  // the instruction's shape: the granularity its tiles are padded to
     double flops_per_s_sm = 0, latency_s = 0;
     std::string atom;
   };
@@ -98,7 +102,8 @@ class GemmModel {
   double l2_bytes_ = 0, smem_bytes_ = 0;
   double dram_bw_ = 0, l2_bw_ = 0, dram_latency_s_ = 0, launch_s_ = 0;
   bool cluster_multicast_ = false;
-  double sm_load_bw_ = 0;  // one SM's load bandwidth (the L1 level's, per SM)
+  double sm_load_bw_ = 0;
+  int min_n_ = 1 << 20;  // the narrowest instruction N measured: the N granularity of any tile  // one SM's load bandwidth (the L1 level's, per SM)
   double device_memory_bytes_ = 0;  // the table has a dsmem level: clusters exist
   std::vector<Rate> rates_[5];
 };

@@ -45,6 +45,31 @@ class Pricer {
     const double b = storage_bytes(dtype_);
     return model_.stream_kernel_us(elements_in * b, elements_out * b);
   }
+  // A permute copy: out dimension i is in dimension perm[i]. Coalesced when the input's
+  // contiguous dimension stays innermost; else the sector model of gather_kernel_us.
+  double permute(const std::vector<std::int64_t>& in_dims, const std::vector<int>& perm) const {
+    double elements = 1;
+    for (auto d : in_dims) elements *= double(d);
+    int inner = -1;
+    for (int i = int(in_dims.size()) - 1; i >= 0 && inner < 0; --i)
+      if (in_dims[i] > 1) inner = i;
+    double reuse = 0;
+    bool after = false;
+    for (int q = int(perm.size()) - 1; q >= 0 && inner >= 0; --q) {
+      if (perm[q] == inner) {
+        after = true;
+        break;
+      }
+      reuse = (reuse == 0 ? 1 : reuse) * double(in_dims[perm[q]]);
+    }
+    if (!after || reuse <= 1) reuse = 0;
+    return model_.gather_kernel_us(elements, storage_bytes(dtype_), reuse);
+  }
+  double permute(const Expression& e, const std::string& from, const std::string& to) const {
+    std::vector<int> perm;
+    for (char c : to) perm.push_back(int(from.find(c)));
+    return permute(e.shape_of(from), perm);
+  }
   Dtype dtype() const { return dtype_; }
   double device_memory_bytes() const { return model_.device_memory_bytes() > 0 ? model_.device_memory_bytes() : kInf; }
 
@@ -53,6 +78,14 @@ class Pricer {
   Dtype dtype_;
   std::map<std::tuple<std::int64_t, std::int64_t, std::int64_t, std::int64_t, bool>, GemmPrediction> cache_;
 };
+
+// A permute or sum op of a program, priced.
+double op_stream_us(const Pricer& pricer, const Op& op) {
+  if (op.kind == Op::Kind::sum) return pricer.stream(op.elements_in, op.elements_out);
+  std::vector<std::int64_t> in_dims(op.perm.size());
+  for (size_t i = 0; i < op.perm.size(); ++i) in_dims[op.perm[i]] = op.out_shape[i];
+  return pricer.permute(in_dims, op.perm);
+}
 
 std::string gemm_kernel(const Op& op, const GemmPrediction& g) {
   return fmt::format("{} {}{}{} {}", op.batch > 1 ? "bmm" : "mm", op.a_trans ? "A^T" : "A", op.b_trans ? "·B^T" : "·B",
@@ -88,8 +121,8 @@ bool price_step(DpProblem& dp, const Entry& l, const Entry& r, const std::string
   auto buffer = [&](const std::string& idx) { largest = std::max(largest, e.elements(idx) * storage_bytes(dp.pricer.dtype())); };
   if (s.a_sum != ia) us += dp.pricer.stream(e.elements(ia), e.elements(s.a_sum)), buffer(s.a_sum);
   if (s.b_sum != ib) us += dp.pricer.stream(e.elements(ib), e.elements(s.b_sum)), buffer(s.b_sum);
-  if (s.a_permute) us += dp.pricer.stream(e.elements(s.a_sum), e.elements(s.a_sum)), buffer(s.a_sum);
-  if (s.b_permute) us += dp.pricer.stream(e.elements(s.b_sum), e.elements(s.b_sum)), buffer(s.b_sum);
+  if (s.a_permute) us += dp.pricer.permute(e, s.a_sum, s.a_plain), buffer(s.a_sum);
+  if (s.b_permute) us += dp.pricer.permute(e, s.b_sum, s.b_plain), buffer(s.b_sum);
   buffer(s.out);
   if (largest > dp.memory_cap) return false;
   const double batch = e.elements(s.batch), m = e.elements(s.free_a), n = e.elements(s.free_b), k = e.elements(s.contracted);
@@ -158,10 +191,7 @@ std::optional<std::vector<std::vector<Entry>>> subset_dp(DpProblem& dp) {
             const Entry& r = swap ? best[a][ka] : best[b][kb];
             Entry cand;
             if (!price_step(dp, l, r, needed, &cand)) continue;
-            if (s == full && cand.idx != e.output) {
-              const double el = e.elements(cand.idx);
-              cand.us += dp.pricer.stream(el, el);
-            }
+            if (s == full && cand.idx != e.output) cand.us += dp.pricer.permute(e, cand.idx, e.output);
             cand.left = swap ? b : a, cand.right = swap ? a : b;
             cand.left_k = swap ? kb : ka, cand.right_k = swap ? ka : kb;
             keep_best(dp, best[s], std::move(cand));
@@ -342,7 +372,7 @@ Plan evaluate_path(const Expression& e, const Path& path, Dtype plan_dtype, Dtyp
       st.flops = 2.0 * op.batch * op.m * op.n * op.k;
       plan.flops += st.flops;
     } else {
-      us = pricer.stream(op.elements_in, op.elements_out);
+      us = op_stream_us(pricer, op);
     }
     if (op.step >= 0) plan.steps[op.step].predicted_us += us;
     else plan.final_permute_us += us;
@@ -367,7 +397,7 @@ Breakdown breakdown(const Plan& p, const GemmModel& model) {
   Pricer pricer(model, p.program.dtype);
   for (const Op& op : p.program.ops) {
     if (op.kind == Op::Kind::gemm) b.gemm += pricer.gemm(op.batch, op.m, op.n, op.k, op.b_trans).us;
-    else (op.kind == Op::Kind::sum ? b.sum : b.permute) += pricer.stream(op.elements_in, op.elements_out);
+    else (op.kind == Op::Kind::sum ? b.sum : b.permute) += op_stream_us(pricer, op);
   }
   return b;
 }

@@ -166,6 +166,25 @@ def calibration():
 
 
 # ---------------------------------------------------------------------------------------------
+# Calibration, second discovery set: the GEMMs a contraction lowers to that models' layers do
+# not make — huge batches of tiny products, K = 1 outer products, M = N = 1 dot products
+# (configs/gemm/calibration_contraction.csv; its own file, so the first set's measurements stay
+# whole). (batch, M, N, K, layout) per dtype.
+# ---------------------------------------------------------------------------------------------
+
+CAL_CONTRACTION = [(4096, 8, 8, 64, "kn"), (65536, 8, 8, 64, "kn"), (65536, 8, 8, 64, "nk"), (65536, 64, 8, 8, "kn"),
+                   (65536, 64, 64, 8, "kn"), (1048576, 2, 2, 16, "kn"), (1048576, 2, 2, 16, "nk"),
+                   (1048576, 2, 16, 2, "kn"), (1048576, 16, 16, 2, "kn"), (262144, 16, 16, 16, "kn"),
+                   (983040, 1, 1, 1, "kn"), (61440, 16, 640, 1, "kn"), (16384, 64, 64, 1, "kn"),
+                   (960, 1, 1, 40, "kn"), (65536, 1, 1, 64, "kn"), (4096, 64, 1, 64, "kn")]
+
+
+def calibration_contraction():
+    return [_row("cal", dtype, "contraction", b, m, n, k, lay, SYNTH)
+            for dtype in ("bf16", "f16", "tf32", "f32") for b, m, n, k, lay in CAL_CONTRACTION]
+
+
+# ---------------------------------------------------------------------------------------------
 # Validation: real models. (model, layer) -> (N, K) of the weight; token counts per use.
 # ---------------------------------------------------------------------------------------------
 
@@ -332,17 +351,17 @@ def render(rows):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description="Write configs/gemm/{calibration,validation}.csv from this script's tables.")
+    p = argparse.ArgumentParser(description="Write configs/gemm/{calibration,validation,calibration_contraction}.csv from this script's tables.")
     p.add_argument("--check", action="store_true", help="write nothing; exit 1 if a file differs")
     p.add_argument("--dir", default=os.path.join(REPO, "configs", "gemm"), help="output folder (default: %(default)s)")
     args = p.parse_args(argv)
-    cal, val = calibration(), validation()
-    clash = {shape_key(r) for r in cal} & {shape_key(r) for r in val}
+    cal, val, cal2 = calibration(), validation(), calibration_contraction()
+    clash = ({shape_key(r) for r in cal} | {shape_key(r) for r in cal2}) & {shape_key(r) for r in val}
     if clash:
         print(f"validation shapes also in calibration: {sorted(clash)}", file=sys.stderr)
         return 1
     status = 0
-    for fname, rows in (("calibration.csv", cal), ("validation.csv", val)):
+    for fname, rows in (("calibration.csv", cal), ("validation.csv", val), ("calibration_contraction.csv", cal2)):
         path = os.path.join(args.dir, fname)
         text = render(rows)
         try:
