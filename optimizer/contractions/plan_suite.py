@@ -10,7 +10,9 @@ DIR/predictions.json ({expression: {plan: {path, predicted_total_us, flops, ...}
 and DIR/predicted_us.json ({expression: {plan: predicted_us}}, analyze.py's --predictions):
 the plans are "tcbench" (the optimizer's choice), "opt_einsum", "cotengra", "naive" and up to
 --runners-up of the optimizer's runners-up ("alt1", ...), timed too so that the model's ranking
-of an expression's candidate plans can be scored (Kendall tau) against the measurements.
+of an expression's candidate plans can be scored (Kendall tau) against the measurements. An
+expression whose dtype the cost table cannot price (strict f32 without an FFMA rate) is skipped,
+with tcbench's reason in predictions.json's "skipped".
 """
 from __future__ import annotations
 
@@ -27,6 +29,10 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 BASELINES = ("opt_einsum", "cotengra", "naive")
 
 
+class CannotPrice(RuntimeError):
+    """The cost table lacks the rate of the expression's dtype (e.g. no FFMA for strict f32)."""
+
+
 def shapes_arg(expr):
     return ",".join("x".join(str(d) for d in s) if s else "()" for s in expr.shapes)
 
@@ -39,6 +45,8 @@ def optimize(tcbench, table, expr, path=None, model_error=None):
     if model_error is not None:
         cmd += ["--model-error", str(model_error)]
     done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode == 2 and "cannot be predicted from it" in done.stderr:
+        raise CannotPrice(done.stderr.strip())
     if done.returncode != 0:
         raise RuntimeError(f"{expr.name}: {' '.join(cmd)} failed ({done.returncode}): {done.stderr.strip()}")
     return json.loads(done.stdout)
@@ -80,19 +88,24 @@ def main(argv=None):
     args = p.parse_args(argv)
     with open(args.plans, encoding="utf-8") as f:
         plans = json.load(f)
-    programs, predictions = {}, {}
+    programs, predictions, skipped = {}, {}, {}
     for expr in S.SUITE:
         if args.filter not in expr.name:
             continue
         if expr.name not in plans:
             print(f"plan_suite: {args.plans} has no baseline plans for {expr.name}", file=sys.stderr)
             return 2
-        programs[expr.name], predictions[expr.name] = plan_expression(
-            args.tcbench, args.cost_table, expr, plans[expr.name], args.runners_up)
+        try:
+            programs[expr.name], predictions[expr.name] = plan_expression(
+                args.tcbench, args.cost_table, expr, plans[expr.name], args.runners_up)
+        except CannotPrice as e:
+            skipped[expr.name] = str(e)
+            print(f"plan_suite: {expr.name} skipped: {e}", file=sys.stderr)
     os.makedirs(args.out, exist_ok=True)
     write_json(os.path.join(args.out, "programs.json"), programs)
     write_json(os.path.join(args.out, "predictions.json"),
-               {"cost_table": os.path.relpath(os.path.abspath(args.cost_table), REPO), "expressions": predictions})
+               {"cost_table": os.path.relpath(os.path.abspath(args.cost_table), REPO), "expressions": predictions,
+                "skipped": skipped})
     write_json(os.path.join(args.out, "predicted_us.json"),
                {name: {plan: v["predicted_total_us"] for plan, v in e.items() if isinstance(v, dict)}
                 for name, e in predictions.items()})

@@ -108,6 +108,14 @@ CalibrationFit fit_calibration(const tcbench::CostTable& table, const std::vecto
   for (int restart = 0; restart < 3; ++restart) x = nelder_mead(table, rows, x, 400);
   CalibrationFit fit;
   fit.params = CalibrationParams::from_vector(to_params(x));
+  // A parameter no fitted row depends on keeps its neutral value (the search moved it freely).
+  bool ffma = false, unaligned = false;
+  for (const MeasuredGemm& r : rows) {
+    ffma = ffma || info(r.problem.dtype).table_family == "cuda_core";
+    unaligned = unaligned || (info(r.problem.dtype).table_family != "cuda_core" && !r.problem.aligned());
+  }
+  if (!ffma) fit.params.ffma_efficiency = 1.0;
+  if (!unaligned) fit.params.unaligned_efficiency = 1.0;
   fit.mape = model_mape(GemmModel(table, fit.params), rows);
   fit.mape_uncalibrated = model_mape(neutral, rows);
   return fit;
