@@ -17,7 +17,7 @@ struct CalibrationFit {
   double mape = 0, mape_uncalibrated = 0;
 };
 
-// Minimises the mean squared log ratio of predicted to measured time (every shape counts alike,
+// Minimises the mean absolute log ratio of predicted to measured time (every shape counts alike,
 // microseconds or milliseconds) by Nelder-Mead over the seven parameters, each kept in a physical
 // range (efficiencies 0.2..1.2, the unaligned one 0.02..1.2, overheads 0..50 µs). Deterministic. Rows of a dtype the table
 // cannot predict are skipped; throws ModelError when none is left.
