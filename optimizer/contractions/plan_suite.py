@@ -33,6 +33,17 @@ class CannotPrice(RuntimeError):
     """The cost table lacks the rate of the expression's dtype (e.g. no FFMA for strict f32)."""
 
 
+def git_head():
+    """`git rev-parse HEAD`, with "-dirty" when tracked files differ; "unknown" without git."""
+    def run(*cmd):
+        return subprocess.run(["git", "-C", REPO, *cmd], capture_output=True, text=True, check=False)
+    head = run("rev-parse", "HEAD")
+    if head.returncode != 0:
+        return "unknown"
+    dirty = run("status", "--porcelain", "--untracked-files=no").stdout.strip()
+    return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
 def shapes_arg(expr):
     return ",".join("x".join(str(d) for d in s) if s else "()" for s in expr.shapes)
 
@@ -104,8 +115,9 @@ def main(argv=None):
     os.makedirs(args.out, exist_ok=True)
     write_json(os.path.join(args.out, "programs.json"), programs)
     write_json(os.path.join(args.out, "predictions.json"),
-               {"cost_table": os.path.relpath(os.path.abspath(args.cost_table), REPO), "expressions": predictions,
-                "skipped": skipped})
+               {"cost_table": os.path.relpath(os.path.abspath(args.cost_table), REPO),
+                "command": [sys.executable, "-m", "optimizer.contractions.plan_suite"] + (argv or sys.argv[1:]),
+                "git": git_head(), "expressions": predictions, "skipped": skipped})
     write_json(os.path.join(args.out, "predicted_us.json"),
                {name: {plan: v["predicted_total_us"] for plan, v in e.items() if isinstance(v, dict)}
                 for name, e in predictions.items()})
