@@ -117,6 +117,8 @@ int predict_one(const OptimizerOptions& o, const LoadedTable& t) {
   GemmProblem p;
   p.dtype = dtype_arg(o.dtype);
   p.batch = o.batch, p.m = o.m, p.n = o.n, p.k = o.k, p.b_nk = o.b_layout == "nk";
+  if (p.dtype == Dtype::e4m3 && (!p.b_nk || p.batch != 1))
+    throw BadInput("--dtype e4m3 is torch._scaled_mm: one product (--batch 1) with B column-major (--b-layout nk)");
   GemmPrediction cal, raw;
   try {
     cal = model_of(t, true).predict(p);

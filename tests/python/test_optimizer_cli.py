@@ -79,6 +79,14 @@ def test_predict_csv_bad_row_exit_2_and_no_output(tmp_path, body, where):
     assert not out.exists() and not list(tmp_path.glob("pred.csv*"))
 
 
+def test_predict_e4m3_needs_column_major_b():
+    done = run("predict", "--cost-table", TABLE, "--m", 16, "--n", 4096, "--k", 4096, "--dtype", "e4m3", check=False)
+    assert done.returncode == 2 and "--b-layout nk" in done.stderr
+    ok = run("predict", "--cost-table", TABLE, "--m", 16, "--n", 4096, "--k", 4096, "--dtype", "e4m3",
+             "--b-layout", "nk")
+    assert "e4m3" in ok.stdout
+
+
 def test_malformed_cost_table_named(tmp_path):
     bad = tmp_path / "table.json"
     bad.write_text('{"schema_version": 1, "kind": "tcbench-cost-table"')
