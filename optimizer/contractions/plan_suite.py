@@ -24,6 +24,7 @@ import sys
 
 from . import suite as S
 from .files import write_json
+from .run_suite import _gemm_timing  # the GPU scripts' provenance helpers, read_git_stamp among them
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BASELINES = ("opt_einsum", "cotengra", "naive")
@@ -31,17 +32,6 @@ BASELINES = ("opt_einsum", "cotengra", "naive")
 
 class CannotPrice(RuntimeError):
     """The cost table lacks the rate of the expression's dtype (e.g. no FFMA for strict f32)."""
-
-
-def git_head():
-    """`git rev-parse HEAD`, with "-dirty" when tracked files differ; "unknown" without git."""
-    def run(*cmd):
-        return subprocess.run(["git", "-C", REPO, *cmd], capture_output=True, text=True, check=False)
-    head = run("rev-parse", "HEAD")
-    if head.returncode != 0:
-        return "unknown"
-    dirty = run("status", "--porcelain", "--untracked-files=no").stdout.strip()
-    return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
 def shapes_arg(expr):
@@ -117,7 +107,7 @@ def main(argv=None):
     write_json(os.path.join(args.out, "predictions.json"),
                {"cost_table": os.path.relpath(os.path.abspath(args.cost_table), REPO),
                 "command": [sys.executable, "-m", "optimizer.contractions.plan_suite"] + (argv or sys.argv[1:]),
-                "git": git_head(), "expressions": predictions, "skipped": skipped})
+                "git": _gemm_timing().read_git_stamp(), "expressions": predictions, "skipped": skipped})
     write_json(os.path.join(args.out, "predicted_us.json"),
                {name: {plan: v["predicted_total_us"] for plan, v in e.items() if isinstance(v, dict)}
                 for name, e in predictions.items()})
