@@ -97,7 +97,6 @@ nlohmann::ordered_json prediction_json(const GemmPrediction& p) {
           {"implementation", p.impl.describe()},
           {"tile", {p.impl.tile_m, p.impl.tile_n, p.impl.tile_k}},
           {"split_k", p.impl.split_k},
-          {"stream_k", p.impl.stream_k},
           {"waves", p.impl.waves},
           {"atom", p.impl.atom},
           {"bound", p.terms.bound},
@@ -106,6 +105,7 @@ nlohmann::ordered_json prediction_json(const GemmPrediction& p) {
             {"fill", p.terms.fill_us},
             {"mainloop", p.terms.mainloop_us},
             {"memory", p.terms.memory_us},
+            {"epilogue", p.terms.epilogue_us},
             {"reduction", p.terms.reduction_us}}}};
 }
 

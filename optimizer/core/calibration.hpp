@@ -27,7 +27,7 @@ struct CalibrationParams {
   double kernel_floor_extra_us = 0.0;
   // Per tile: prologue and epilogue the per-iteration model does not see.
   double tile_overhead_us = 0.0;
-  // Per split-K / stream-K reduction: the partial sums' fix-up.
+  // Per split-K reduction kernel: what its launch and traffic do not explain.
   double reduction_overhead_us = 0.0;
   // Main-loop rate of the kernels a library falls back to when a leading dimension or batch
   // stride is not a multiple of 16 bytes (no TMA, narrower loads) / the aligned kernels' rate.

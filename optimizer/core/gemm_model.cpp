@@ -44,10 +44,30 @@ bool GemmProblem::aligned() const {
 }
 
 std::string GemmImpl::describe() const {
-  const std::string scheme = stream_k ? "stream-k" : fmt::format("split-k {}", split_k);
-  return fmt::format("{}x{}x{} {}, {} tiles, {:.2f} waves, rate of {}", tile_m, tile_n, tile_k, scheme, tiles, waves,
-                     atom);
+  return fmt::format("{}x{}x{}{} split-k {}, {} tiles, {:.0f} waves, rate of {}", tile_m, tile_n, tile_k,
+                     swapped ? " (as D^T = B^T A^T)" : "", split_k, tiles, waves, atom);
 }
+
+namespace {
+
+// The best bandwidth of a movement path whose variant carries `variant_part` (e.g. the TMA tensor
+// load's "source=dram"), or `fallback` when the table has no such path.
+double path_bandwidth(const tcbench::CostTable& table, std::string_view atom, std::string_view variant_part,
+                      double fallback) {
+  double best = 0;
+  for (const tcbench::MovementPath& p : table.movement.paths)
+    if (p.atom == atom && p.variant.find(variant_part) != std::string::npos && p.bandwidth_gbs)
+      best = std::max(best, *p.bandwidth_gbs * 1e9);
+  return best > 0 ? best : fallback;
+}
+
+double path_latency(const tcbench::CostTable& table, std::string_view atom, double fallback) {
+  for (const tcbench::MovementPath& p : table.movement.paths)
+    if (p.atom == atom && p.latency_ns) return *p.latency_ns * 1e-9;
+  return fallback;
+}
+
+}  // namespace
 
 GemmModel::GemmModel(const tcbench::CostTable& table, CalibrationParams params) : params_(params) {
   sms_ = table.device.sm_count;
@@ -56,13 +76,23 @@ GemmModel::GemmModel(const tcbench::CostTable& table, CalibrationParams params) 
   const tcbench::MemoryLevel* dram = table.level("dram");
   const tcbench::MemoryLevel* l2 = table.level("l2");
   if (!dram || !l2) throw ModelError("cost table: movement.levels needs dram and l2; the GEMM model reads both");
-  dram_bw_ = need(dram->bandwidth_gbs, "movement.levels.dram.bandwidth_gbs") * 1e9;
-  l2_bw_ = need(l2->bandwidth_gbs, "movement.levels.l2.bandwidth_gbs") * 1e9;
+  const double dram_bw = need(dram->bandwidth_gbs, "movement.levels.dram.bandwidth_gbs") * 1e9;
+  const double l2_bw = need(l2->bandwidth_gbs, "movement.levels.l2.bandwidth_gbs") * 1e9;
+  // A library GEMM loads its operands with the tensor memory accelerator where the table measured
+  // it (Hopper), and stores D with plain or bulk stores: the measured paths of each direction.
+  l2_bw_ = {path_bandwidth(table, "tma.tensor2d.bandwidth", "source=l2", l2_bw), path_bandwidth(table, "l2.write", "", l2_bw)};
+  dram_bw_ = {path_bandwidth(table, "tma.tensor2d.bandwidth", "source=dram", dram_bw),
+              path_bandwidth(table, "dram.write", "", dram_bw)};
+  l2_stream_bw_ = l2_bw;
   dram_latency_s_ = need(dram->latency_ns, "movement.levels.dram.latency_ns") * 1e-9;
+  l2_latency_s_ = need(l2->latency_ns, "movement.levels.l2.latency_ns") * 1e-9;
+  tile_load_latency_s_ = path_latency(table, "tma.tensor2d.latency", l2_latency_s_);
   launch_s_ = need(table.movement.launch.graph_kernel_time_us, "movement.launch.graph_kernel_time_us") * 1e-6;
-  cluster_multicast_ = table.level("dsmem") != nullptr;
+  const tcbench::MemoryLevel* dsmem = table.level("dsmem");
+  cluster_multicast_ = dsmem != nullptr;
+  cluster_sync_s_ = dsmem && dsmem->latency_ns ? *dsmem->latency_ns * 1e-9 : 0.0;
   const tcbench::MemoryLevel* l1 = table.level("l1");
-  sm_load_bw_ = l1 && l1->bandwidth_gbs ? *l1->bandwidth_gbs * 1e9 / sms_ : l2_bw_ / sms_;
+  sm_load_bw_ = l1 && l1->bandwidth_gbs ? *l1->bandwidth_gbs * 1e9 / sms_ : l2_bw_.read / sms_;
   device_memory_bytes_ = double(table.device.memory_bytes);
 
   for (Dtype d : kAllDtypes) {
@@ -104,11 +134,17 @@ const GemmModel::Rate& GemmModel::rate_for_tile_n(Dtype d, int tile_n) const {
   return *best;
 }
 
-// The tile shapes of the kernel libraries' Hopper GEMMs (CUTLASS/cuBLAS sm90 warp-specialised
-// kernels) and of their FFMA kernels, kept where their buffers fit the table's shared memory.
+// The tile shapes of the kernel libraries' Hopper GEMMs (cuBLAS's nvjet and CUTLASS's sm90
+// warp-specialised kernels: M a multiple of the instruction's 64, N from 8 up, as the kernel names
+// logged in results/<gpu>/gemm/kernels.csv.gz show) and of their FFMA kernels, kept where two
+// pipeline stages fit the table's shared memory.
 std::vector<GemmModel::Tile> GemmModel::tiles(Dtype d) const {
-  static const std::vector<Tile> kTensorCore = {{64, 64}, {64, 128}, {64, 256}, {128, 64},
-                                                {128, 128}, {128, 256}, {256, 128}};
+  static const std::vector<Tile> kTensorCore = [] {
+    std::vector<Tile> v;
+    for (int m : {64, 128, 256})
+      for (int n : {8, 16, 24, 32, 48, 64, 96, 128, 192, 256}) v.push_back({m, n});
+    return v;
+  }();
   static const std::vector<Tile> kCudaCore = {{32, 32}, {64, 64}, {128, 64}, {64, 128}, {128, 128}};
   const DtypeInfo& t = info(d);
   std::vector<Tile> out;
@@ -121,12 +157,21 @@ std::vector<GemmModel::Tile> GemmModel::tiles(Dtype d) const {
 
 // Same operands every call: a footprint within half the L2 stays there between calls (the
 // table's far-L2 level starts past half); past the whole L2 every call streams from DRAM.
-double GemmModel::memory_bandwidth(double footprint) const {
+double GemmModel::l2_hit(double footprint) const {
   const double lo = 0.5 * l2_bytes_, hi = l2_bytes_;
-  const double hit = std::clamp((hi - footprint) / (hi - lo), 0.0, 1.0);
-  const double bw = 1.0 / (hit / l2_bw_ + (1.0 - hit) / dram_bw_);
-  return bw * params_.memory_efficiency;
+  return std::clamp((hi - footprint) / (hi - lo), 0.0, 1.0);
 }
+
+// Reads at the load path's bandwidth, writes at the store path's, from the level that holds them.
+double GemmModel::memory_seconds(double read_bytes, double write_bytes, double footprint) const {
+  const double hit = l2_hit(footprint);
+  auto over = [&](double bytes, double l2, double dram) { return bytes * (hit / l2 + (1.0 - hit) / dram); };
+  const double t = over(read_bytes, l2_bw_.read, dram_bw_.read) + over(write_bytes, l2_bw_.write, dram_bw_.write);
+  return t / params_.memory_efficiency;
+}
+
+// An empty kernel in a CUDA graph, plus what calibration found a library kernel adds.
+double GemmModel::kernel_floor_s() const { return launch_s_ + params_.kernel_floor_extra_us * 1e-6; }
 
 // Uncoalesced reads fetch a 32-byte sector per element (the memory transaction unit of every
 // NVIDIA GPU since Maxwell); the sector's other elements are used when the output reaches them,
@@ -138,34 +183,35 @@ double GemmModel::gather_kernel_us(double elements, int elem_bytes, double reuse
   const double sectors = elements * kSectorBytes;
   const bool l2_holds = reuse * kSectorBytes <= 0.5 * l2_bytes_;
   const double eff = params_.memory_efficiency;
-  const double read_s = l2_holds ? std::max(bytes / (dram_bw_ * eff), sectors / (l2_bw_ * eff)) : sectors / (dram_bw_ * eff);
-  const double t = launch_s_ + params_.kernel_floor_extra_us * 1e-6 + dram_latency_s_ + read_s + bytes / memory_bandwidth(bytes);
+  const double read_s = l2_holds ? std::max(bytes / (dram_bw_.read * eff), sectors / (l2_bw_.read * eff))
+                                 : sectors / (dram_bw_.read * eff);
+  const double t = kernel_floor_s() + dram_latency_s_ + read_s + memory_seconds(0, bytes, bytes);
   return t * 1e6;
 }
 
 double GemmModel::stream_kernel_us(double bytes_read, double bytes_written) const {
-  const double moved = bytes_read + bytes_written;
-  const double t = launch_s_ + params_.kernel_floor_extra_us * 1e-6 + dram_latency_s_ + moved / memory_bandwidth(moved);
-  return t * 1e6;
+  const double footprint = bytes_read + bytes_written;
+  return (kernel_floor_s() + dram_latency_s_ + memory_seconds(bytes_read, bytes_written, footprint)) * 1e6;
 }
 
-GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, bool stream_k) const {
+GemmPrediction GemmModel::cost(const GemmProblem& p, bool aligned, Tile tile, int split_k) const {
   const DtypeInfo& t = info(p.dtype);
   const Rate& rate = rate_for_tile_n(p.dtype, tile.n);
   // The unaligned fallback is the tensor-core kernels' (TMA); the FFMA kernels load as they always do.
   const bool tensor_core = t.table_family != "cuda_core";
-  const double unaligned = tensor_core && !p.aligned() ? params_.unaligned_efficiency : 1.0;
+  const double unaligned = tensor_core && !aligned ? params_.unaligned_efficiency : 1.0;
   const double eff = (tensor_core ? params_.mma_efficiency : params_.ffma_efficiency) * unaligned;
   const int tk = tile_k_for(p.dtype);
 
   GemmPrediction out;
   GemmImpl& im = out.impl;
-  im = {tile.m, tile.n, tk, split_k, stream_k, 0, 0, rate.atom};
+  im = {tile.m, tile.n, tk, false, split_k, 0, 0, rate.atom};
   const double mn_tiles = double(p.batch) * ceil_div(double(p.m), tile.m) * ceil_div(double(p.n), tile.n);
   const double k_steps = ceil_div(double(p.k), tk);
 
-  // One K step of one tile: the math at the measured rate, or the operand stream from L2 at the
-  // SM's share of its bandwidth, whichever binds (the pipeline overlaps the two).
+  // One K step of one tile: the math at the measured rate, the chain of dependent MMAs into one
+  // accumulator at the instruction's latency, or the operand stream from L2 at the SM's share of
+  // its bandwidth, whichever binds (the pipeline overlaps the three).
   // A tile larger than the problem computes only up to the instruction's granularity: a batch of
   // 2x16 products pads to the instruction's M, not to the tile's.
   auto padded = [](double extent, int tile_extent, int granule) {
@@ -174,6 +220,7 @@ GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, boo
   const double m_eff = padded(double(p.m), tile.m, rate.m), n_eff = padded(double(p.n), tile.n, rates(p.dtype).front().n);
   const double k_eff = padded(double(p.k), tk, rate.k);
   const double step_math = 2.0 * m_eff * n_eff * k_eff / (rate.flops_per_s_sm * eff);
+  const double step_chain = tensor_core ? std::ceil(k_eff / rate.k) * rate.latency_s : 0.0;
   // With thread-block clusters (the table measured distributed shared memory) two CTAs along M
   // share each B tile by TMA multicast: half of B's stream per CTA comes from L2.
   const double b_share = cluster_multicast_ && tensor_core && tile.m >= 128 ? 0.5 : 1.0;
@@ -182,46 +229,46 @@ GemmPrediction GemmModel::cost(const GemmProblem& p, Tile tile, int split_k, boo
   const double step_bytes = rows_a * tk * t.a_bytes + b_share * rows_b * tk * t.b_bytes;
   // The L2 bandwidth is shared by the SMs that are busy; one SM alone draws at most what its
   // load path took in the table's L1 measurement.
-  const double busy = std::clamp(stream_k ? double(sms_) : mn_tiles * split_k, 1.0, double(sms_));
-  const double sm_stream_bw = std::min(l2_bw_ / busy, sm_load_bw_);
+  const double busy = std::clamp(mn_tiles * split_k, 1.0, double(sms_));
+  const double sm_stream_bw = std::min(l2_stream_bw_ / busy, sm_load_bw_);
   const double step_stream = step_bytes / (sm_stream_bw * params_.memory_efficiency * unaligned);
-  const double step = std::max(step_math, step_stream);
+  const double step = std::max({step_math, step_chain, step_stream});
   const double tile_overhead = params_.tile_overhead_us * 1e-6;
   const double stage_bytes = double(tile.m) * tk * t.a_bytes + double(tile.n) * tk * t.b_bytes;
   const double resident = std::max(1.0, std::floor(smem_bytes_ / (kMinStages * stage_bytes)));
 
-  double mainloop = 0, reduction = 0;
-  if (stream_k) {  // every SM gets the same number of K steps; each partial tile is fixed up
-    im.tiles = std::int64_t(mn_tiles);
-    im.waves = mn_tiles * k_steps / sms_;
-    mainloop = std::ceil(mn_tiles * k_steps / sms_) * step + std::ceil(mn_tiles / (sms_ * resident)) * tile_overhead;
-    reduction = params_.reduction_overhead_us * 1e-6;
-  } else {
-    const double units = mn_tiles * split_k;
-    im.tiles = std::int64_t(units);
-    im.waves = std::ceil(units / sms_);
-    // The math of an SM's tiles is serial; their prologues and epilogues overlap across the CTAs
-    // resident at once (as many as their pipeline buffers fit in shared memory).
-    mainloop = im.waves * std::ceil(k_steps / split_k) * step + std::ceil(units / (sms_ * resident)) * tile_overhead;
-    if (split_k > 1) {  // partial sums (fp32) written, read back, reduced into D
-      const double partial = double(p.batch) * p.m * p.n * 4.0 * split_k;
-      reduction = params_.reduction_overhead_us * 1e-6 + 2.0 * partial / memory_bandwidth(partial);
-    }
+  const double footprint = p.bytes(), d_bytes = double(p.batch) * p.m * p.n * t.d_bytes;
+  const double units = mn_tiles * split_k;
+  im.tiles = std::int64_t(units);
+  im.waves = std::ceil(units / sms_);
+  // The math of an SM's tiles is serial; their prologues and epilogues overlap across the CTAs
+  // resident at once (as many as their pipeline buffers fit in shared memory).
+  const double mainloop =
+      im.waves * std::ceil(k_steps / split_k) * step + std::ceil(units / (sms_ * resident)) * tile_overhead;
+  double reduction = 0;
+  if (split_k > 1) {  // the GEMM writes fp32 partial sums; a second kernel reads them and writes D
+    const double partial = double(p.batch) * p.m * p.n * 4.0 * split_k;
+    reduction = kernel_floor_s() + l2_latency_s_ + params_.reduction_overhead_us * 1e-6 +
+                memory_seconds(0, partial, footprint + partial) + memory_seconds(partial, d_bytes, footprint + partial);
   }
-  const double footprint = p.bytes();
+  // The first tile waits for the kernel's parameters and TMA descriptors (an L2 load), the
+  // cluster's barrier, its operand tiles (from DRAM when the L2 does not hold them) and one MMA.
+  const double far = (1.0 - l2_hit(footprint)) * (dram_latency_s_ - l2_latency_s_);
   GemmTerms& terms = out.terms;
-  terms.launch_us = (launch_s_ + params_.kernel_floor_extra_us * 1e-6) * 1e6;
-  terms.fill_us = (dram_latency_s_ + rate.latency_s) * 1e6;
+  terms.launch_us = kernel_floor_s() * 1e6;
+  terms.fill_us = (l2_latency_s_ + (tensor_core ? cluster_sync_s_ : 0.0) + tile_load_latency_s_ + far + rate.latency_s) * 1e6;
   terms.mainloop_us = mainloop * 1e6;
-  terms.memory_us = footprint / memory_bandwidth(footprint) * 1e6;
+  terms.memory_us = memory_seconds(footprint - d_bytes, d_bytes, footprint) * 1e6;
+  terms.epilogue_us = tile_load_latency_s_ * 1e6;  // the store's round trip (bulk-async wait before exit)
   terms.reduction_us = reduction * 1e6;
-  const double body = std::max(terms.fill_us + terms.mainloop_us, terms.memory_us);
-  out.us = terms.launch_us + body + terms.reduction_us;
+  const double stream = std::max(terms.mainloop_us, terms.memory_us);
+  out.us = terms.launch_us + terms.fill_us + stream + terms.epilogue_us + terms.reduction_us;
 
-  if (body == terms.memory_us) terms.bound = "memory";
-  else if (step_stream > step_math) terms.bound = "l2 stream";
+  if (stream == terms.memory_us) terms.bound = "memory";
+  else if (step == step_stream) terms.bound = "l2 stream";
+  else if (step == step_chain) terms.bound = "mma latency";
   else terms.bound = "compute";
-  if (terms.launch_us > body) terms.bound = terms.fill_us > terms.mainloop_us ? "latency" : "launch";
+  if (terms.launch_us + terms.fill_us + terms.epilogue_us > stream) terms.bound = terms.fill_us > terms.launch_us ? "latency" : "launch";
   return out;
 }
 
@@ -232,19 +279,26 @@ GemmPrediction GemmModel::predict(const GemmProblem& p) const {
   rates(p.dtype);  // a clear error before any candidate
   GemmPrediction best;
   best.us = std::numeric_limits<double>::infinity();
-  auto consider = [&](GemmPrediction c) {
-    if (c.us < best.us) best = std::move(c);
-  };
-  for (Tile tile : tiles(p.dtype)) {
-    const int tk = tile_k_for(p.dtype);
-    const double mn_tiles = double(p.batch) * ceil_div(double(p.m), tile.m) * ceil_div(double(p.n), tile.n);
-    consider(cost(p, tile, 1, false));
-    // Stream-K (the persistent kernels' even split of all K steps over the SMs) removes the last
-    // wave's idle SMs at any size; split-K pays only when the tiles alone leave SMs idle.
-    if (p.k < 4 * tk) continue;
-    consider(cost(p, tile, 1, true));
-    if (mn_tiles >= sms_) continue;
-    for (int s = 2; s <= 32 && double(p.k) / s >= 2 * tk; s *= 2) consider(cost(p, tile, s, false));
+  // A library may compute D^T = B^T A^T (cuBLAS does, for its column-major view of row-major
+  // tensors): the instruction's fixed M of 64 then lies along N and its narrow N along M.
+  const bool aligned = p.aligned();  // of the tensors in memory, whichever way they are read
+  GemmProblem swapped = p;
+  std::swap(swapped.m, swapped.n);
+  for (const GemmProblem* q : {&p, static_cast<const GemmProblem*>(&swapped)}) {
+    auto consider = [&](GemmPrediction c) {
+      c.impl.swapped = q == &swapped;
+      if (c.us < best.us) best = std::move(c);
+    };
+    for (Tile tile : tiles(p.dtype)) {
+      const int tk = tile_k_for(p.dtype);
+      const double mn_tiles = double(q->batch) * ceil_div(double(q->m), tile.m) * ceil_div(double(q->n), tile.n);
+      consider(cost(*q, aligned, tile, 1));
+      // Split-K (a second kernel sums the partials) pays only when the tiles alone leave SMs
+      // idle. Stream-K is not a candidate: cuBLAS chose it for none of the 1,070 shapes whose
+      // kernels results/*/gemm*/kernels.csv.gz log, on either GPU.
+      if (q->k < 4 * tk || mn_tiles >= sms_) continue;
+      for (int s = 2; s <= 32 && double(q->k) / s >= 2 * tk; s *= 2) consider(cost(*q, aligned, tile, s));
+    }
   }
   return best;
 }

@@ -2,7 +2,7 @@
 // D[b,M,N] = A[b,M,K] · B[b,K,N], from a tcbench cost table only (docs/optimizer.md gives the
 // equations and which field of the table each number comes from).
 //
-// Every candidate implementation a library kernel could be (tile, split-K or stream-K) is
+// Every candidate implementation a library kernel could be (tile, orientation, split-K) is
 // costed; the prediction is the cheapest, on the premise that the library's heuristic finds a
 // near-best kernel. Nothing here is a GPU constant: rates, bandwidths, latencies, clocks and
 // sizes all come from the table, and the tile shapes are those of the kernel libraries.
@@ -39,22 +39,23 @@ struct GemmProblem {
 
 struct GemmImpl {
   int tile_m = 0, tile_n = 0, tile_k = 0;
-  int split_k = 1;         // K split over this many tiles, reduced after
-  bool stream_k = false;   // the work divided evenly over the SMs, partial tiles fixed up
+  bool swapped = false;    // computed as D^T = B^T A^T: the instruction's fixed M (64) on N
+  int split_k = 1;         // K split over this many tiles, reduced after (a second kernel)
   std::int64_t tiles = 0;  // work units: batch × tiles of M × tiles of N × split_k
-  double waves = 0;        // tiles per SM (fractional for stream-K)
+  double waves = 0;        // rounds of tiles over the SMs
   std::string atom;        // the cost-table instruction whose rate bounds the main loop
-  std::string describe() const;  // "128x256x64 split-k 1, wgmma SM90_64x256x16_F32F16F16_SS"
+  std::string describe() const;  // "128x256x64 split-k 1, ..., rate of SM90_64x256x16_F32F16F16_SS"
 };
 
 // The terms of the prediction, in microseconds, for `--json` and docs.
 struct GemmTerms {
   double launch_us = 0;    // kernel floor in a CUDA graph
-  double fill_us = 0;      // first operands from memory + one instruction latency
-  double mainloop_us = 0;  // waves × tile time (math or on-chip operand stream, whichever binds)
-  double memory_us = 0;    // operands and result over DRAM or L2 (whichever holds them)
-  double reduction_us = 0;
-  std::string bound;       // "launch", "latency", "compute", "l2 stream", "memory"
+  double fill_us = 0;      // kernel parameters, cluster barrier, first operand tiles, one MMA
+  double mainloop_us = 0;  // waves × tile time (math, MMA latency chain or operand stream)
+  double memory_us = 0;    // operands read and result written over DRAM or L2
+  double epilogue_us = 0;  // the last tile's store completes before the kernel ends
+  double reduction_us = 0; // split-K: the partial sums' reduction kernel
+  std::string bound;       // "launch", "latency", "compute", "mma latency", "l2 stream", "memory"
 };
 
 struct GemmPrediction {
@@ -66,7 +67,7 @@ struct GemmPrediction {
 class GemmModel {
  public:
   // Throws ModelError when the table lacks a field every prediction needs (clock, SM count,
-  // DRAM and L2 bandwidth, launch time).
+  // DRAM and L2 bandwidth and latency, launch time).
   GemmModel(const tcbench::CostTable& table, CalibrationParams params);
 
   // Throws ModelError when the table has no rate for the dtype.
@@ -93,18 +94,27 @@ class GemmModel {
   };
   const std::vector<Rate>& rates(Dtype d) const;
   const Rate& rate_for_tile_n(Dtype d, int tile_n) const;
-  double memory_bandwidth(double footprint_bytes) const;
-  GemmPrediction cost(const GemmProblem& p, Tile tile, int split_k, bool stream_k) const;
+  struct Bandwidths {  // bytes/s
+    double read, write;
+  };
+  // Fraction of a footprint the L2 still holds from the previous call (same operands every call).
+  double l2_hit(double footprint_bytes) const;
+  double memory_seconds(double read_bytes, double write_bytes, double footprint_bytes) const;
+  double kernel_floor_s() const;
+  GemmPrediction cost(const GemmProblem& p, bool aligned, Tile tile, int split_k) const;
   std::vector<Tile> tiles(Dtype d) const;
 
   CalibrationParams params_;
   int sms_ = 0;
   double l2_bytes_ = 0, smem_bytes_ = 0;
-  double dram_bw_ = 0, l2_bw_ = 0, dram_latency_s_ = 0, launch_s_ = 0;
-  bool cluster_multicast_ = false;
-  double sm_load_bw_ = 0;
-  int min_n_ = 1 << 20;  // the narrowest instruction N measured: the N granularity of any tile  // one SM's load bandwidth (the L1 level's, per SM)
-  double device_memory_bytes_ = 0;  // the table has a dsmem level: clusters exist
+  Bandwidths l2_bw_{}, dram_bw_{};  // what the tensor-memory (TMA) loads read, what stores write
+  double l2_stream_bw_ = 0;         // the L2 level's read bandwidth: what the SMs' tile loads share
+  double l2_latency_s_ = 0, dram_latency_s_ = 0, launch_s_ = 0;
+  double tile_load_latency_s_ = 0;  // one operand tile from L2 into shared memory (TMA, else a load)
+  double cluster_sync_s_ = 0;       // a thread-block-cluster barrier: the remote shared-memory latency
+  bool cluster_multicast_ = false;  // the table has a dsmem level: clusters exist
+  double sm_load_bw_ = 0;           // one SM's load bandwidth (the L1 level's, per SM)
+  double device_memory_bytes_ = 0;
   std::vector<Rate> rates_[5];
 };
 

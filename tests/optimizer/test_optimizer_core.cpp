@@ -92,6 +92,23 @@ TEST(GemmModel, MoreWorkNeverCostsLessAndF32IsSlowerThanF16) {
             4 * model.predict(GemmProblem{Dtype::f16, 1, 4096, 4096, 4096}).us);
 }
 
+// The structure the kernel logs show (results/*/gemm/kernels.csv.gz): decode GEMMs are computed
+// transposed, with the instruction's narrow N along M; split-K adds a second kernel; a kernel's
+// floor holds its latency chain (parameters, first tiles, the last store), not only an empty launch.
+TEST(GemmModel, FollowsWhatCublasDoes) {
+  GemmModel model(h100(), CalibrationParams{});
+  const double launch_us = *h100().movement.launch.graph_kernel_time_us;
+  const GemmPrediction tiny = model.predict(GemmProblem{Dtype::f16, 1, 64, 64, 64});
+  EXPECT_GT(tiny.us, launch_us + tiny.terms.fill_us + tiny.terms.epilogue_us - 1e-9);
+  EXPECT_GT(tiny.terms.fill_us, 0.2);  // an L2 round trip and a TMA tile load at least
+  const GemmPrediction decode = model.predict(GemmProblem{Dtype::bf16, 1, 1, 8192, 8192, true});
+  EXPECT_TRUE(decode.impl.swapped) << decode.impl.describe();
+  EXPECT_LE(decode.impl.tile_n, 16) << decode.impl.describe();
+  const GemmPrediction deep = model.predict(GemmProblem{Dtype::bf16, 1, 64, 64, 65536});
+  ASSERT_GT(deep.impl.split_k, 1) << deep.impl.describe();
+  EXPECT_GT(deep.terms.reduction_us, launch_us);  // the reduction is a kernel of its own
+}
+
 // Data made by the model with known parameters: the fit must find parameters that reproduce it.
 TEST(CalibrationFit, ReproducesTimesMadeWithKnownParameters) {
   CalibrationParams truth;

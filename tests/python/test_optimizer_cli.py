@@ -47,8 +47,9 @@ def test_predict_one_gemm_text_and_json():
                        "--batch", 4, "--b-layout", "nk", "--json").stdout)
     assert j["calibrated"] is True and j["batch"] == 4 and j["b_layout"] == "nk"
     assert j["predicted_us"] > 0 and j["predicted_us_uncalibrated"] > 0
-    assert j["implementation"] and j["bound"] in ("launch", "latency", "compute", "l2 stream", "memory")
-    assert set(j["terms_us"]) == {"launch", "fill", "mainloop", "memory", "reduction"}
+    assert j["implementation"] and j["bound"] in ("launch", "latency", "compute", "mma latency", "l2 stream",
+                                                       "memory")
+    assert set(j["terms_us"]) == {"launch", "fill", "mainloop", "memory", "epilogue", "reduction"}
 
 
 def test_predict_csv_keeps_columns_and_rows_in_order(tmp_path):
