@@ -39,7 +39,7 @@ std::string CalibrationRecord::to_json() const {
   for (size_t i = 0; i < v.size(); ++i) params_json[CalibrationParams::names()[i]] = v[i];
   j["parameters"] = params_json;
   j["fit"] = {{"rows", rows}, {"mape", mape}, {"mape_uncalibrated", mape_uncalibrated},
-              {"objective", "mean |log(predicted / measured)|, Nelder-Mead"}};
+              {"objective", "mean |predicted / measured - 1| (MAPE), Nelder-Mead"}};
   j["discovery_set"] = discovery_set;
   j["measurements"] = measurements;
   j["measurements_sha256"] = measurements_sha256;

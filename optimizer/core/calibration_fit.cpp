@@ -32,7 +32,7 @@ std::vector<double> to_search(const std::vector<double>& p) {
 }
 
 
-double log_loss(const tcbench::CostTable& table, const std::vector<MeasuredGemm>& rows, const std::vector<double>& x) {
+double mape_loss(const tcbench::CostTable& table, const std::vector<MeasuredGemm>& rows, const std::vector<double>& x) {
   const GemmModel model(table, CalibrationParams::from_vector(to_params(x)));
   double s = 0;
   for (const MeasuredGemm& r : rows) {
@@ -48,7 +48,7 @@ std::vector<double> nelder_mead(const tcbench::CostTable& table, const std::vect
   std::vector<std::vector<double>> simplex(n + 1, x0);
   for (size_t i = 0; i < n; ++i) simplex[i + 1][i] += 1.0;
   std::vector<double> f(n + 1);
-  for (size_t i = 0; i <= n; ++i) f[i] = log_loss(table, rows, simplex[i]);
+  for (size_t i = 0; i <= n; ++i) f[i] = mape_loss(table, rows, simplex[i]);
   auto point = [&](const std::vector<double>& c, const std::vector<double>& w, double t) {
     std::vector<double> p(n);
     for (size_t i = 0; i < n; ++i) p[i] = c[i] + t * (w[i] - c[i]);
@@ -65,22 +65,22 @@ std::vector<double> nelder_mead(const tcbench::CostTable& table, const std::vect
       if (i != worst)
         for (size_t d = 0; d < n; ++d) c[d] += simplex[i][d] / n;
     const auto reflected = point(c, simplex[worst], -1.0);
-    const double fr = log_loss(table, rows, reflected);
+    const double fr = mape_loss(table, rows, reflected);
     if (fr < f[best]) {
       const auto expanded = point(c, simplex[worst], -2.0);
-      const double fe = log_loss(table, rows, expanded);
+      const double fe = mape_loss(table, rows, expanded);
       if (fe < fr) simplex[worst] = expanded, f[worst] = fe;
       else simplex[worst] = reflected, f[worst] = fr;
     } else if (fr < f[second]) {
       simplex[worst] = reflected, f[worst] = fr;
     } else {
       const auto contracted = point(c, simplex[worst], 0.5);
-      const double fc = log_loss(table, rows, contracted);
+      const double fc = mape_loss(table, rows, contracted);
       if (fc < f[worst]) {
         simplex[worst] = contracted, f[worst] = fc;
       } else {
         for (size_t i = 0; i <= n; ++i)
-          if (i != best) simplex[i] = point(simplex[best], simplex[i], 0.5), f[i] = log_loss(table, rows, simplex[i]);
+          if (i != best) simplex[i] = point(simplex[best], simplex[i], 0.5), f[i] = mape_loss(table, rows, simplex[i]);
       }
     }
   }
