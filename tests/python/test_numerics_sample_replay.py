@@ -33,7 +33,9 @@ from analysis.numerics import SAMPLE_DIR, preset_for_gpu, read_sample  # noqa: E
 
 ROOT = Path(os.environ.get("TCB_RESULTS_ROOT") or REPO / "results")
 TCBENCH = Path(os.environ.get("TCB_TCBENCH") or REPO / "build" / "tcbench")
-MIN_CASES = 2000
+# tcbench numerics writes 2,000 per path by default; the committed H200 sample keeps the first
+# 500 of each (the repository's size): every path still replayed bit for bit on 500 random cases.
+MIN_CASES = 500
 SHOW = 5              # mismatches listed per failing sample
 TIMEOUT_S = 300       # per sample run of the model
 
