@@ -220,7 +220,10 @@ GemmPrediction GemmModel::cost(const GemmProblem& p, bool aligned, Tile tile, in
   const double m_eff = padded(double(p.m), tile.m, rate.m), n_eff = padded(double(p.n), tile.n, rates(p.dtype).front().n);
   const double k_eff = padded(double(p.k), tk, rate.k);
   const double step_math = 2.0 * m_eff * n_eff * k_eff / (rate.flops_per_s_sm * eff);
-  const double step_chain = tensor_core ? std::ceil(k_eff / rate.k) * rate.latency_s : 0.0;
+  // The MMAs into one accumulator issue back to back (the tensor core forwards the sum) and the
+  // step waits for the last: one latency plus an issue interval per further instruction.
+  const double issue_s = 2.0 * rate.m * rate.n * rate.k / rate.flops_per_s_sm;
+  const double step_chain = tensor_core ? rate.latency_s + (std::ceil(k_eff / rate.k) - 1) * issue_s : 0.0;
   // With thread-block clusters (the table measured distributed shared memory) two CTAs along M
   // share each B tile by TMA multicast: half of B's stream per CTA comes from L2.
   const double b_share = cluster_multicast_ && tensor_core && tile.m >= 128 ? 0.5 : 1.0;
