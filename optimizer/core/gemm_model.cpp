@@ -134,17 +134,18 @@ const GemmModel::Rate& GemmModel::rate_for_tile_n(Dtype d, int tile_n) const {
   return *best;
 }
 
-// The tile shapes of the kernel libraries' Hopper GEMMs (cuBLAS's nvjet and CUTLASS's sm90
-// warp-specialised kernels: M a multiple of the instruction's 64, N from 8 up, as the kernel names
-// logged in results/<gpu>/gemm/kernels.csv.gz show) and of their FFMA kernels, kept where two
-// pipeline stages fit the table's shared memory.
+// The tile shapes of the library's Hopper GEMMs: those of the cuBLAS 13.1 nvjet kernels that the
+// discovery sets' kernel logs name (results/*/gemm*/kernels.csv.gz, rows of calibration*.csv),
+// written M × N with M the instruction-M side (a multiple of 64) and N the instruction-N side;
+// predict() tries both orientations. The FFMA kernels' tiles are CUTLASS's SIMT ones. A tile is
+// kept where two pipeline stages fit the table's shared memory.
 std::vector<GemmModel::Tile> GemmModel::tiles(Dtype d) const {
-  static const std::vector<Tile> kTensorCore = [] {
-    std::vector<Tile> v;
-    for (int m : {64, 128, 256})
-      for (int n : {8, 16, 24, 32, 48, 64, 96, 128, 192, 256}) v.push_back({m, n});
-    return v;
-  }();
+  static const std::vector<Tile> kTensorCore = {
+      {64, 8},    {64, 16},   {64, 24},   {64, 32},   {64, 40},   {64, 48},   {64, 64},   {64, 72},
+      {64, 80},   {64, 96},   {64, 128},  {64, 144},  {64, 160},  {64, 176},  {64, 256},  {128, 8},
+      {128, 32},  {128, 64},  {128, 72},  {128, 96},  {128, 112}, {128, 128}, {128, 144}, {128, 160},
+      {128, 256}, {192, 8},   {192, 16},  {192, 96},  {192, 192}, {256, 8},   {256, 16},  {256, 64},
+      {256, 128}, {320, 128}, {512, 16},  {512, 32},  {512, 64}};
   static const std::vector<Tile> kCudaCore = {{32, 32}, {64, 64}, {128, 64}, {64, 128}, {128, 128}};
   const DtypeInfo& t = info(d);
   std::vector<Tile> out;
