@@ -18,7 +18,7 @@ import sys
 
 from .chips import CHIP_FRACTION, InputError, ModelMixError
 from .compare import NOISE_FLOOR, NOISE_K, write_compare
-from .compare_chips import is_merged_folder, write_compare_chips
+from .compare_chips import write_compare_chips
 from .cost_table_validate import CostTableError
 from .export import FORMAT_NAMES, export
 from .headline import headline_markdown, update_readme
@@ -117,17 +117,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _compare(args) -> list:
-    """Two folders: B against A. One merged folder, three or more, or --chips: the chips."""
-    chips = args.chips or len(args.folders) > 2 or (len(args.folders) == 1 and is_merged_folder(args.folders[0]))
-    if chips:
+    """Two folders: B against A. One folder (merged, or holding chip folders), three or more, or
+    --chips: the chips."""
+    if args.chips or len(args.folders) != 2:
         out = write_compare_chips(args.folders, args.out, args.k, args.threshold, args.chip_fraction)
         named = ", ".join(out["outliers"]) or "none"
         print(f"compared {out['compared']} chip rows of {out['chips']} chips: {out['flagged']} outside the others' "
               f"spread; chips that stand out: {named}; wrote {', '.join(map(str, out['paths']))}")
         return out["problems"]
-    if len(args.folders) != 2:
-        raise UsageError(f"compare takes two folders (A B), a merged folder (with chips.csv), or chips; got "
-                         f"{len(args.folders)}: {', '.join(args.folders)}")
     out = write_compare(args.folders[0], args.folders[1], args.out, args.k, args.threshold)
     print(f"compared {out['compared']} rows: {out['differ']} differ by more than the noise; "
           f"{out['only_a']} valid only in A, {out['only_b']} only in B; wrote {', '.join(map(str, out['paths']))}")
@@ -144,10 +141,6 @@ def _merge(args) -> list:
     print(f"merged {out['chips']} chips: {out['rows']} measurements ({out['all_chips']} valid on every chip) -> "
           f"{out['out']}")
     return out["problems"]
-
-
-class UsageError(ValueError):
-    """Arguments argparse accepted that do not fit together."""
 
 
 def _run(args) -> list:
@@ -203,7 +196,7 @@ def main(argv=None) -> int:
     except (CostTableError, InputError) as e:  # names the file and the field
         print(f"analysis: {e}", file=sys.stderr)
         return EXIT_MALFORMED
-    except (ModelMixError, UsageError) as e:
+    except ModelMixError as e:
         print(f"{_prog()}: {e}", file=sys.stderr)
         return EXIT_USAGE
     except (FileNotFoundError, ValueError) as e:  # our own messages name the file
