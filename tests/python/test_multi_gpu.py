@@ -6,6 +6,8 @@ H100 results (and one H200 folder for the mixed-model case), scaled per chip."""
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
 import io
 import json
 import sys
@@ -274,3 +276,32 @@ def test_interference_report_says_which_gpu_concurrency_changed(subsets, tmp_pat
 def test_interference_needs_a_node_summary(tmp_path, capsys):
     assert main(["interference", str(tmp_path)]) == 3
     assert f"{tmp_path / 'node.json'}: not found" in capsys.readouterr().err
+
+
+# ---- the Slurm script ----------------------------------------------------------------------------
+
+SLURM = REPO / "scripts" / "slurm_sweep.sh"
+
+
+def test_slurm_submit_is_an_array_per_node_then_a_merge_after_all(tmp_path):
+    r = subprocess.run(["bash", str(SLURM), "submit", "--nodes", "3", "--out", str(tmp_path), "--partition", "gpu",
+                        "--dry-run", "--", "--config", "configs/full.yaml"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    sweep, merge_ = r.stdout.splitlines()
+    assert "--array=0-2" in sweep and "--exclusive" in sweep and "--partition=gpu" in sweep
+    assert sweep.endswith(f"task --out {tmp_path} -- --config configs/full.yaml")
+    assert "--dependency=afterok:<array job id>" in merge_ and merge_.endswith(f"merge --out {tmp_path}")
+    bad = subprocess.run(["bash", str(SLURM), "submit", "--nodes", "0", "--out", str(tmp_path), "--dry-run"],
+                         capture_output=True, text=True)
+    assert bad.returncode == 2 and "--nodes must be a positive number" in bad.stderr
+
+
+def test_slurm_merge_job_merges_each_model_and_compares_its_chips(four_chips, tmp_path):
+    out = four_chips.parent  # <out>/<gpu-slug>/<uuid>/, as the array tasks leave it
+    (out / "nodes" / "host1").mkdir(parents=True)  # node summaries are not a GPU model
+    env = dict(os.environ, TCBENCH=f"{sys.executable} -m analysis", PYTHONPATH=str(REPO))
+    r = subprocess.run(["bash", str(SLURM), "merge", "--out", str(out)], capture_output=True, text=True, env=env)
+    assert r.returncode == 0, r.stderr
+    merged = out / "merged" / "nvidia-h100-80gb-hbm3"
+    assert (merged / "cost_table.json").is_file()
+    assert "**1 of 4 chips stand out.**" in (merged / "compare_chips.md").read_text()
