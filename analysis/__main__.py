@@ -16,7 +16,7 @@ import argparse
 import os
 import sys
 
-from .chips import CHIP_FRACTION, InputError, ModelMixError
+from .chips import CHIP_FRACTION, InputError, UsageError
 from .compare import NOISE_FLOOR, NOISE_K, write_compare
 from .compare_chips import write_compare_chips
 from .cost_table_validate import CostTableError
@@ -196,7 +196,7 @@ def main(argv=None) -> int:
     except (CostTableError, InputError) as e:  # names the file and the field
         print(f"analysis: {e}", file=sys.stderr)
         return EXIT_MALFORMED
-    except ModelMixError as e:
+    except UsageError as e:
         print(f"{_prog()}: {e}", file=sys.stderr)
         return EXIT_USAGE
     except (FileNotFoundError, ValueError) as e:  # our own messages name the file

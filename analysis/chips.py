@@ -31,9 +31,13 @@ class InputError(ValueError):
     the device's name or UUID): the message names the file and the field. Exit 3."""
 
 
-class ModelMixError(ValueError):
+class UsageError(ValueError):
+    """Folders that do not make the set of chips asked for (exit 2, usage)."""
+
+
+class ModelMixError(UsageError):
     """Folders of different GPU models (or sweeps that cannot be compared) given together: the
-    message lists each kind with its folders. Exit 2 (usage)."""
+    message lists each kind with its folders."""
 
 
 @dataclass

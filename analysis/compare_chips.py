@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .chips import CHIP_COLUMNS, CHIP_FRACTION, CHIPS_CSV, Chip, InputError, chip_rows, chip_verdicts, load_chips, outliers
+from .chips import (CHIP_COLUMNS, CHIP_FRACTION, CHIPS_CSV, Chip, InputError, UsageError, chip_rows, chip_verdicts,
+                    find_chip_folders, load_chips, outliers)
 from .compare import NOISE_FLOOR, NOISE_K, point_text
 from .load import read_csv_rows
 from .markdown import table
@@ -51,10 +52,10 @@ def _source(folders) -> tuple[pd.DataFrame, list[str], list, str]:
     if len(folders) == 1 and is_merged_folder(folders[0]):
         rows, labels, problems = rows_of_merged(folders[0])
         return rows, labels, problems, f"`{folders[0]}` ({CHIPS_CSV})"
+    if len(find_chip_folders(folders)) < 2:
+        raise UsageError(f"{', '.join(map(str, folders))}: one results folder; compare takes two (A B), or the chips "
+                         f"of one model: a merged folder (with {CHIPS_CSV}), a folder of chip folders, or several")
     chips: list[Chip] = load_chips(folders)
-    if len(chips) < 2:
-        raise InputError(f"{', '.join(map(str, folders))}: one chip found; comparing chips needs two or more "
-                         f"(or a merged folder with {CHIPS_CSV})")
     problems = [p for c in chips for p in c.results.problems]
     return chip_rows(chips), [c.label for c in chips], problems, ", ".join(f"`{c.folder}` ({c.label})" for c in chips)
 
