@@ -1,7 +1,6 @@
 #include "harness/cli/cmd_node.hpp"
 
 #include <fmt/format.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,12 +8,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <limits>
 #include <set>
 #include <sstream>
 
 #include "harness/cli/cli_commands.hpp"
-#include "harness/cli/cmd_analysis.hpp"
 #include "harness/core/runner.hpp"
 #include "harness/core/stop_signal.hpp"
 #include "harness/device/device_info.hpp"
@@ -99,6 +98,9 @@ nlohmann::json outcome(const Worker& w, const ChildResult& r, const std::string&
   if (partial.empty()) return {{"status", "none"}, {"folder", nullptr}};
   return {{"status", "partial"}, {"folder", partial}};
 }
+
+// Every worker finished its sweep (some rows may be invalid, exit 5): the node's runs are whole.
+bool whole_node(int rc) { return rc == kExitOk || rc == kExitInvalidResults; }
 
 int worker_code(const ChildResult& r) { return r.signal ? (r.stop_forwarded ? int(kExitInterrupted) : int(kExitFailure)) : r.exit_code; }
 
@@ -190,13 +192,14 @@ int NodeSweep::execute() {
   }
   finish(codes, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
   const int rc = node_exit_code(codes);
-  if (rc != kExitOk || !cl_.interference) return rc;
-  return report_interference();
+  if (!whole_node(rc) || !cl_.interference) return rc;
+  const int report = report_interference();
+  return rc != kExitOk ? rc : report;
 }
 
 void NodeSweep::finish(const std::vector<int>& codes, double wall) {
   const int rc = node_exit_code(codes);
-  const bool whole = rc == kExitOk || rc == kExitInvalidResults;
+  const bool whole = whole_node(rc);
   json_["status"] = whole ? "complete" : "partial";
   if (!whole) json_["partial_reason"] = rc == kExitInterrupted ? "interrupted" : "a worker failed";
   json_["exit_code"] = rc;
@@ -213,16 +216,18 @@ void NodeSweep::finish(const std::vector<int>& codes, double wall) {
   }
 }
 
-// The analysis package's `interference` (alone vs concurrent, per GPU) in a child process:
-// cmd_analysis replaces the process that calls it.
+// The analysis package's `interference` (alone vs concurrent, per GPU), as `tcbench interference`
+// in a child process started like the workers (fork + exec only: this process holds CUDA's threads).
 int NodeSweep::report_interference() {
-  std::fflush(nullptr);
-  const pid_t pid = ::fork();
-  if (pid == 0) ::_exit(cmd_analysis("interference", {node_.target()}));
-  int status = 0;
-  if (pid < 0 || ::waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fmt::print(stderr, "tcbench run: the interference report was not written (`tcbench interference {}` retries)\n",
-               node_.target());
+  const std::string log = node_.target() + "/logs/interference.log";
+  std::string err;
+  const RunningChild child = start_child({{self_binary(), "interference", node_.target()}, {}, log}, &err);
+  const auto result = wait_children({child}, nullptr, nullptr);
+  std::ifstream text(log);
+  fmt::print("{}", std::string(std::istreambuf_iterator<char>(text), {}));
+  if (child.pid < 0 || result[0].exit_code != kExitOk) {
+    fmt::print(stderr, "tcbench run: the interference report was not written ({}; `tcbench interference {}` "
+                       "retries)\n", child.pid < 0 ? err : result[0].describe(), node_.target());
     return kExitFailure;
   }
   return kExitOk;

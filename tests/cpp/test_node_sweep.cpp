@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <thread>
 
 #include "harness/cli/cli_commands.hpp"
 #include "harness/cli/cmd_node.hpp"
@@ -89,10 +90,18 @@ TEST(ChildProcess, AStopRequestIsForwardedOnce) {
   TempDir dir;
   volatile std::sig_atomic_t stop = 1;
   // The child ends on its own after 30 s: a stop that is not forwarded would fail the test by time.
-  const auto r = wait_children({start("trap 'exit 130' INT; sleep 30 & wait", dir.path / "s.log")}, &stop, nullptr);
+  const RunningChild trapping = start("trap 'exit 130' INT; sleep 30 & wait", dir.path / "s.log");
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // its trap is set: it stops as a worker does
+  auto r = wait_children({trapping}, &stop, nullptr);
   EXPECT_EQ(r[0].exit_code, 130);
   EXPECT_TRUE(r[0].stop_forwarded);
+  EXPECT_FALSE(r[0].crashed());
   EXPECT_LT(r[0].wall_seconds, 20);
+  // A child stopped before it could catch the signal ends by it: asked to stop, not crashed.
+  r = wait_children({start("sleep 30", dir.path / "t.log")}, &stop, nullptr);
+  EXPECT_EQ(r[0].signal, SIGINT);
+  EXPECT_TRUE(r[0].stop_forwarded);
+  EXPECT_FALSE(r[0].crashed());
 }
 
 TEST(NodeSweep, ADeadWorkersStagingFolderBecomesItsPartialFolder) {
