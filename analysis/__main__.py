@@ -18,7 +18,7 @@ import sys
 
 from .chips import CHIP_FRACTION, InputError, UsageError
 from .compare import NOISE_FLOOR, NOISE_K, write_compare
-from .compare_chips import write_compare_chips
+from .compare_chips import is_chip_set, write_compare_chips
 from .cost_table_validate import CostTableError
 from .export import FORMAT_NAMES, export
 from .headline import headline_markdown, update_readme
@@ -191,6 +191,9 @@ def _run(args) -> list:
 def main(argv=None) -> int:
     ap = parser()
     args = ap.parse_args(argv)  # exits 2 on wrong usage
+    if args.command == "compare" and len(args.folders) == 1 and not is_chip_set(args.folders[0]):
+        ap.error(f"compare {args.folders[0]}: one folder must be a merged folder (tcbench merge) or hold two or more "
+                 f"chip folders; to compare two results folders give both (A B)")
     try:
         problems = _run(args)
     except (CostTableError, InputError) as e:  # names the file and the field

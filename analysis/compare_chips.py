@@ -27,6 +27,14 @@ def is_merged_folder(path) -> bool:
     return (Path(path) / CHIPS_CSV).is_file()
 
 
+def is_chip_set(path) -> bool:
+    """A merged folder, or a folder holding two or more chip folders: what one folder may be."""
+    try:
+        return is_merged_folder(path) or len(find_chip_folders([path])) >= 2
+    except InputError:
+        return False
+
+
 def rows_of_merged(folder) -> tuple[pd.DataFrame, list[str], list]:
     """chips.csv of a merged folder: the chips' rows, their labels in order, and problems."""
     problems: list = []

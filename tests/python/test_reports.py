@@ -336,5 +336,7 @@ def test_compare_usage_errors_exit_2(tmp_path, capsys):
         main(["compare"])
     assert e.value.code == 2
     # One results folder is neither A B nor chips of a model (#16: a merged folder or a folder of chips is).
-    assert main(["compare", str(a)]) == 2
-    assert "one results folder; compare takes two (A B)" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as e:
+        main(["compare", str(a)])
+    assert e.value.code == 2
+    assert "one folder must be a merged folder (tcbench merge) or hold two or more chip" in capsys.readouterr().err
