@@ -50,7 +50,7 @@ def within_run_noise(rows: pd.DataFrame) -> pd.Series:
     return _relative(rows["iqr"], rows["median"]).fillna(cv).fillna(0.0)
 
 
-def _valid_rows(results: Results) -> pd.DataFrame:
+def valid_rows(results: Results) -> pd.DataFrame:
     frames = [t.assign(table=name)[valid_mask(t)] for name in TABLES if len(t := results.table(name))]
     if not frames:
         return pd.DataFrame(columns=KEY + ["unit", "value", "iqr", "median", "cv"])
@@ -67,7 +67,7 @@ def run_to_run_noise(runs: list[Path]) -> pd.Series:
     """(max - min) / median of each point valid in two or more of `runs`, indexed by KEY."""
     if len(runs) < 2:
         return pd.Series(dtype=float)
-    values = pd.concat([_valid_rows(load_results(r))[KEY + ["value"]] for r in runs], ignore_index=True)
+    values = pd.concat([valid_rows(load_results(r))[KEY + ["value"]] for r in runs], ignore_index=True)
     g = values.groupby(KEY, sort=False)["value"]
     spread = pd.DataFrame({"n": g.size(), "range": g.max() - g.min(), "median": g.median()})
     spread = spread[spread["n"] >= 2]
@@ -76,7 +76,7 @@ def run_to_run_noise(runs: list[Path]) -> pd.Series:
 
 def load_side(folder) -> Side:
     results = load_many(with_companions([folder]))
-    rows = _valid_rows(results)
+    rows = valid_rows(results)
     runs = earlier_runs(results.path)
     noise = within_run_noise(rows)
     r2r = run_to_run_noise(runs)

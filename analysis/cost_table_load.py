@@ -43,6 +43,34 @@ class Range:
 
 
 @dataclass(frozen=True)
+class ChipSpread:
+    """One figure over the chips of a merged table (tcbench merge): the median, min and max of the
+    figure each chip's own table gives, and CV = sample standard deviation / mean."""
+    median: float
+    min: float
+    max: float
+    cv: float
+    chips: int
+
+
+@dataclass(frozen=True)
+class ChipMember:
+    label: str
+    uuid: str
+    host: str
+    date_utc: str
+    git_sha: str
+
+
+@dataclass(frozen=True)
+class Chips:
+    """The chips a merged table was made from."""
+    count: int
+    model: str
+    members: Tuple[ChipMember, ...]
+
+
+@dataclass(frozen=True)
 class LaunchPoint:
     """Schema "point": resident warps per SM and independent instructions in flight per warp."""
     warps_per_sm: int
@@ -167,6 +195,7 @@ class Instruction:
     datasheet_ops_per_clk_sm: Optional[float]
     noise: InstructionNoise
     energy: Optional[InstructionEnergy]
+    across_chips: Optional[Mapping[str, ChipSpread]]  # merged tables only: figure name -> its spread
 
 
 # ---- data movement ------------------------------------------------------------------------------
@@ -178,6 +207,7 @@ class MemoryLevel:
     bytes_per_clk_sm: Optional[float]
     datasheet_gbs: Optional[float]  # may be absent
     sources: Tuple[str, ...]
+    across_chips: Optional[Mapping[str, ChipSpread]]  # merged tables only
 
 
 @dataclass(frozen=True)
@@ -279,6 +309,7 @@ class CostTable:
     numerics: Numerics
     energy: Energy
     calibration: Optional[Mapping[str, Any]]  # `tcbench calibrate`'s object as stored; absent until one ran
+    chips: Optional[Chips]  # a table merged from several chips (tcbench merge); None otherwise
 
     def find_instruction(self, atom: str) -> Optional[Instruction]:
         """The instruction with this atom name, or None."""

@@ -158,6 +158,41 @@ InstructionEnergy read_instruction_energy(const Field& field) {
   });
 }
 
+ChipSpread read_chip_spread(const Field& field) {
+  return read_object(field, [](ObjectFields& o) {
+    ChipSpread s;
+    s.median = o.required("median").number();
+    s.min = o.required("min").number();
+    s.max = o.required("max").number();
+    s.cv = o.required("cv").number();
+    s.chips = o.required("chips").integer(1);
+    return s;
+  });
+}
+
+// Absent in a one-chip table.
+AcrossChips read_across_chips(ObjectFields& o) {
+  auto field = o.optional("across_chips");
+  if (!field) return {};
+  ObjectFields figures(*field);
+  return figures.map_of(read_chip_spread);
+}
+
+Chips read_chips(const Field& field) {
+  return read_object(field, [](ObjectFields& o) {
+    Chips c;
+    c.count = o.required("count").integer(1);
+    c.model = o.required("model").string();
+    c.members = o.required("members").array_of([](const Field& m) {
+      return read_object(m, [](ObjectFields& f) {
+        return ChipMember{f.required("label").string(), f.required("uuid").string(), f.required("host").string(),
+                          f.required("date_utc").string(), f.required("git_sha").string()};
+      });
+    });
+    return c;
+  });
+}
+
 InstructionNoise read_noise(const Field& field) {
   return read_object(field, [](ObjectFields& o) {
     InstructionNoise n;
@@ -194,6 +229,7 @@ Instruction read_instruction(const Field& field) {
     i.datasheet_ops_per_clk_sm = o.required("datasheet_ops_per_clk_sm").number_or_null();
     i.noise = read_noise(o.required("noise"));
     i.energy = o.required("energy").object_or_null(read_instruction_energy);
+    i.across_chips = read_across_chips(o);
     return i;
   });
 }
@@ -208,6 +244,7 @@ MemoryLevel read_level(const Field& field) {
     l.bytes_per_clk_sm = o.required("bytes_per_clk_sm").number_or_null();
     if (auto datasheet = o.optional("datasheet_gbs")) l.datasheet_gbs = datasheet->number_or_null();
     l.sources = o.required("sources").strings();
+    l.across_chips = read_across_chips(o);
     return l;
   });
 }
@@ -368,6 +405,7 @@ CostTable read_cost_table(const Field& field) {
       if (!calibration->json().is_object()) calibration->fail_type("an object");
       t.calibration_json = calibration->json().dump();
     }
+    if (auto chips = o.optional("chips")) t.chips = read_chips(*chips);
     return t;
   });
 }

@@ -32,22 +32,10 @@ namespace fs = std::filesystem;
 namespace tcb {
 namespace {
 
-std::string self_binary() {
-  std::error_code ec;
-  auto p = fs::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string() : p.string();
-}
-
 std::string join(const std::vector<std::string>& v, const char* sep) {
   std::string s;
   for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
   return s;
-}
-
-bool no_gpu(const std::string& error) {
-  fmt::print(stderr, "tcbench: {}\n(tcbench needs an NVIDIA GPU with a working driver for this command; "
-                     "`tcbench list` works without one)\n", error);
-  return true;
 }
 
 // SASS facts for the device's architecture, from this binary. False with the real reason when
@@ -126,6 +114,18 @@ nlohmann::json nvml_snapshot() {
 
 }  // namespace
 
+std::string self_binary() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string() : p.string();
+}
+
+int no_gpu(const std::string& error) {
+  fmt::print(stderr, "tcbench: {}\n(tcbench needs an NVIDIA GPU with a working driver for this command; "
+                     "`tcbench list` works without one)\n", error);
+  return kExitNoGpu;
+}
+
 int cmd_list(const CommandLine& cl) {
   SweepConfig cfg;
   cfg.families = cl.family.empty() ? known_families()
@@ -150,7 +150,7 @@ int cmd_list(const CommandLine& cl) {
 int cmd_info(const CommandLine& cl) {
   DeviceInfo dev;
   std::string err;
-  if (!query_device(cl.device, &dev, &err)) return no_gpu(err), kExitNoGpu;
+  if (!query_device(cl.device, &dev, &err)) return no_gpu(err);
   fmt::print("{}\n", dev.to_json().dump(2));
   fmt::print("nvml: {}\n", nvml_snapshot().dump());
   int supported = 0, total = 0;
@@ -323,32 +323,37 @@ int RunCommand::finish(const RunSummary& sum, const std::string& failure) {
 
 }  // namespace
 
-int cmd_run(const CommandLine& cl) {
-  const auto command_start = std::chrono::steady_clock::now();  // the whole command: SASS inspection too
-  RunOptions opt;
+int load_run_config(const CommandLine& cl, RunOptions* opt) {
   try {
-    opt.config = cl.config_path.empty() ? load_config_text(embedded_default_config(), "<embedded configs/default.yaml>")
-                                        : load_config_file(cl.config_path);
+    opt->config = cl.config_path.empty() ? load_config_text(embedded_default_config(), "<embedded configs/default.yaml>")
+                                         : load_config_file(cl.config_path);
   } catch (const ConfigError& e) {
     fmt::print(stderr, "tcbench: config error: {}\n", e.what());
     return kExitConfig;
   }
-  if (!cl.filter.empty()) opt.config.include.push_back(cl.filter);
-  if (!cl.run_families.empty()) opt.config.families = cl.run_families;
-  if (!cl.data.empty() && !parse_data_mode(cl.data, &opt.config.data)) {
+  if (!cl.filter.empty()) opt->config.include.push_back(cl.filter);
+  if (!cl.run_families.empty()) opt->config.families = cl.run_families;
+  if (!cl.data.empty() && !parse_data_mode(cl.data, &opt->config.data)) {
     fmt::print(stderr, "tcbench: --data must be random, exact or zeros (got '{}')\n", cl.data);
     return kExitUsage;
   }
-  opt.timeout_seconds = cl.timeout_seconds;
-  // Before the GPU is touched: an empty selection, or an explicit folder holding a run.
-  if (select_benchmarks(opt.config).empty()) {
+  opt->timeout_seconds = cl.timeout_seconds;
+  if (select_benchmarks(opt->config).empty()) {
     fmt::print(stderr, "tcbench run: {} selects no benchmark of this build (built families: {}); nothing to run\n",
-               describe_selection(opt.config, cl.filter), join(built_families(), ", "));
+               describe_selection(opt->config, cl.filter), join(built_families(), ", "));
     return kExitUsage;
   }
+  return kExitOk;
+}
+
+int cmd_run(const CommandLine& cl) {
+  const auto command_start = std::chrono::steady_clock::now();  // the whole command: SASS inspection too
+  RunOptions opt;
+  // Before the GPU is touched: a bad config, an empty selection, or an explicit folder holding a run.
+  if (const int rc = load_run_config(cl, &opt); rc != kExitOk) return rc;
   if (!cl.out_dir.empty() && refuse_output("run", cl.out_dir, kRunOutput, cl.force)) return kExitExists;
   std::string err;
-  if (!query_device(cl.device, &opt.device, &err)) return no_gpu(err), kExitNoGpu;
+  if (!query_device(cl.device, &opt.device, &err)) return no_gpu(err);
   const DeviceInfo& dev = opt.device;
   // Default: a new folder per run, never one that exists (results/<gpu>/ itself is only written
   // when asked for with --out, and then only with --force if it holds a run).

@@ -1,6 +1,6 @@
 // tcbench: the command-line front end (info, list, run, sass, numerics, model, gemm-algos; predict,
-// optimize and calibrate are the optimizer core's; report, compare and export the analysis
-// package's). It parses and validates every argument that needs no GPU, then hands over to the
+// optimize and calibrate are the optimizer core's; report, compare, export, merge and interference
+// the analysis package's; run --devices is harness/cli/cmd_node's). It parses and validates every argument that needs no GPU, then hands over to the
 // subcommand.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -15,6 +15,7 @@
 #include "harness/cli/cli_commands.hpp"
 #include "harness/cli/cmd_analysis.hpp"
 #include "harness/cli/cmd_gemm_algos.hpp"
+#include "harness/cli/cmd_node.hpp"
 #include "harness/cli/cmd_numerics.hpp"
 #include "harness/cli/cmd_optimizer.hpp"
 #include "harness/core/config.hpp"
@@ -197,6 +198,15 @@ int main(int argc, char** argv) {
                 "(docs/results_safety.md)");
   run->add_option("--data", cl.data, "Operand data: random | exact | zeros (overrides the config)");
   run->add_flag("--no-progress", cl.no_progress, "No progress lines even on a terminal");
+  auto* devices = run->add_option("--devices", cl.devices,
+                  "Sweep several GPUs at once, one worker process each: all, or CUDA indices like 0,2,5; each "
+                  "writes <out>/<gpu-slug>/<uuid>/ (--out default: results), the node summary "
+                  "<out>/nodes/<host>/node.json (docs/multi_gpu.md)");
+  run->add_flag("--interference", cl.interference,
+                "With --devices: sweep each GPU alone first (<uuid>/solo/), then all at once, and write "
+                "interference.md comparing them")
+      ->needs(devices);
+  run->get_option("--device")->excludes(devices);
 
   auto* sass = app.add_subcommand("sass", "Dump the benchmark kernels' SASS (gzip) into sass/ and record their opcodes");
   sass->add_option("--binary", cl.binary, "Binary to disassemble (default: this tcbench)");
@@ -242,7 +252,11 @@ int main(int argc, char** argv) {
   const CLI::App* analysis[] = {
       analysis_subcommand(app, "report", "report.md, plots and CSV tables of a results folder"),
       analysis_subcommand(app, "compare", "The rows of two results folders that differ by more than their noise"),
-      analysis_subcommand(app, "export", "The cost table, or a file another tool reads made from it")};
+      analysis_subcommand(app, "export", "The cost table, or a file another tool reads made from it"),
+      analysis_subcommand(app, "merge", "One results folder and cost table from several chips of one GPU model, "
+                                        "with each figure's spread across the chips"),
+      analysis_subcommand(app, "interference", "Each GPU alone vs in the concurrent sweep, from a node folder of "
+                                               "tcbench run --devices all --interference")};
 
   std::string problem;
   if (unknown_subcommand(app, argc, argv, &problem)) return usage_error(problem);
@@ -262,7 +276,7 @@ int main(int argc, char** argv) {
   try {
     if (*info) return cmd_info(cl);
     if (*list) return cmd_list(cl);
-    if (*run) return cmd_run(cl);
+    if (*run) return cl.devices.empty() ? cmd_run(cl) : cmd_run_devices(cl);
     if (*sass) return cmd_sass(cl);
     if (*model) return cmd_model(cl);
     if (*numerics) return cmd_numerics(nopt);

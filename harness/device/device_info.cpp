@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 #include "harness/device/nvml.hpp"
 
@@ -40,6 +41,15 @@ std::string no_gpu_reason(cudaError_t e) {
     default:
       return fmt::format("{} ({})", cudaGetErrorString(e), cudaGetErrorName(e));
   }
+}
+
+// "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as nvidia-smi and CUDA_VISIBLE_DEVICES write it.
+std::string uuid_text(const cudaUUID_t& id) {
+  char uuid[48];
+  const unsigned char* u = reinterpret_cast<const unsigned char*>(id.bytes);
+  std::snprintf(uuid, sizeof uuid, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
+  return uuid;
 }
 
 }  // namespace
@@ -93,11 +103,7 @@ bool query_device(int index, DeviceInfo* info, std::string* error) {
   if (cudaDeviceGetPCIBusId(bus, sizeof bus, index) == cudaSuccess) d.pci_bus_id = bus;
   cudaRuntimeGetVersion(&d.runtime_version);
   cudaDriverGetVersion(&d.driver_api_version);
-  char uuid[40];
-  const unsigned char* u = reinterpret_cast<const unsigned char*>(p.uuid.bytes);
-  std::snprintf(uuid, sizeof uuid, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-                u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11], u[12], u[13], u[14], u[15]);
-  d.uuid = uuid;
+  d.uuid = uuid_text(p.uuid);
 
   Nvml& nvml = Nvml::instance();
   if (!d.pci_bus_id.empty() && nvml.open_device_by_pci_bus_id(d.pci_bus_id)) {
@@ -109,8 +115,30 @@ bool query_device(int index, DeviceInfo* info, std::string* error) {
   return true;
 }
 
-// "NVIDIA H100 80GB HBM3" -> "nvidia-h100-80gb-hbm3": stable, filesystem-safe, model-specific.
-std::string DeviceInfo::slug() const {
+// Properties only: no cudaSetDevice, which would create a context (and hold its memory) on every
+// GPU in the parent for the whole sweep.
+std::vector<GpuBrief> list_gpus(std::string* error) {
+  const int n = device_count(error);
+  std::vector<GpuBrief> out;
+  for (int i = 0; i < n; ++i) {
+    cudaDeviceProp p{};
+    if (cudaGetDeviceProperties(&p, i) != cudaSuccess) {
+      *error = fmt::format("cannot read device {}: {}", i, cudaGetErrorString(cudaGetLastError()));
+      return {};
+    }
+    GpuBrief g;
+    g.index = i;
+    g.name = p.name;
+    g.uuid = uuid_text(p.uuid);
+    char bus[64] = {0};
+    if (cudaDeviceGetPCIBusId(bus, sizeof bus, i) == cudaSuccess) g.pci_bus_id = bus;
+    out.push_back(g);
+  }
+  return out;
+}
+
+// Stable, filesystem-safe, model-specific.
+std::string gpu_slug(const std::string& name) {
   std::string s;
   for (char c : name) {
     if (std::isalnum(static_cast<unsigned char>(c))) s += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -119,6 +147,8 @@ std::string DeviceInfo::slug() const {
   while (!s.empty() && s.back() == '-') s.pop_back();
   return s.empty() ? "unknown-gpu" : s;
 }
+
+std::string DeviceInfo::slug() const { return gpu_slug(name); }
 
 nlohmann::json DeviceInfo::to_json() const {
   return {{"index", index},

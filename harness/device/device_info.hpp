@@ -1,6 +1,7 @@
 // What the running GPU is: CUDA runtime properties plus NVML facts when available.
 #pragma once
 #include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 namespace tcb {
@@ -21,9 +22,20 @@ struct DeviceInfo {
   std::string driver_version;  // NVML, e.g. "580.159.04"
   unsigned nvml_max_sm_mhz = 0;
   double power_limit_w = 0;
-  std::string slug() const;    // results folder name, e.g. "h100-sxm5-80gb" -> from the name
+  std::string slug() const;    // results folder name: gpu_slug(name)
   std::string arch() const { return "sm_" + std::to_string(sm); }
   nlohmann::json to_json() const;
+};
+
+// The results folder name of a GPU model: "NVIDIA H100 80GB HBM3" -> "nvidia-h100-80gb-hbm3".
+std::string gpu_slug(const std::string& name);
+
+// One GPU as the node sweep's parent sees it (tcbench run --devices): enough to name it and hand
+// it to a worker process, read without creating a CUDA context on it.
+struct GpuBrief {
+  int index = 0;  // CUDA's index in this process (CUDA_VISIBLE_DEVICES applies)
+  std::string name, uuid, pci_bus_id;
+  std::string slug() const { return gpu_slug(name); }
 };
 
 enum ExitCode : int {
@@ -41,5 +53,7 @@ enum ExitCode : int {
 // Returns false with a message when no usable CUDA device exists (the CLI exits kExitNoGpu).
 bool query_device(int index, DeviceInfo* info, std::string* error);
 int device_count(std::string* error);
+// Every GPU CUDA sees, in CUDA's order; empty with a message when there is none.
+std::vector<GpuBrief> list_gpus(std::string* error);
 
 }  // namespace tcb

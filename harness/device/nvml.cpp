@@ -169,6 +169,8 @@ bool Nvml::throttle_reasons(uint64_t* mask) const {
   return true;
 }
 
+void* Nvml::symbol(const char* name) const { return lib_ ? dlsym(lib_, name) : nullptr; }
+
 bool Nvml::is_throttling(uint64_t mask) { return (mask & kThrottling) != 0; }
 
 std::string Nvml::describe_reasons(uint64_t mask) {

@@ -33,6 +33,9 @@ class Nvml {
   // True when the mask holds a reason that lowers clocks (power/thermal/HW slowdown, sync boost).
   static bool is_throttling(uint64_t mask);
   static std::string describe_reasons(uint64_t mask);
+  // A function of the loaded library by name (nullptr when NVML or the symbol is missing), for the
+  // node-level queries of harness/device/nvml_topology.cpp that need no open device.
+  void* symbol(const char* name) const;
 
  private:
   Nvml();

@@ -25,6 +25,7 @@ const OutputKind kNumericsOutput{"numerics", "numerics_run.json",
                                  {"numerics_run.json", "numerics.csv", "numerics.csv.gz", "numerics_sample"},
                                  {"numerics.md"}};
 const OutputKind kSassOutput{"sass", "", {"README.md"}, {}};
+const OutputKind kNodeOutput{"run --devices", "node.json", {"node.json", "logs"}, {"interference.md", "interference.csv"}};
 
 namespace {
 
@@ -44,6 +45,14 @@ fs::path first_free(const fs::path& base) {
 }
 
 bool is_empty_folder(const fs::path& p) { return fs::is_directory(p) && fs::is_empty(p); }
+
+// Staging folders are .<target name>.staging-<stamp>-<pid>: salvage_staging finds them by this and the pid.
+std::string staging_prefix(const fs::path& target) { return fmt::format(".{}.staging-", target.filename().string()); }
+
+// <target>.partial-<stamp>, or <target>.partial when the target's name is the stamp itself.
+fs::path partial_path(const fs::path& target, const std::string& stamp) {
+  return first_free(target.string() + (target.filename().string() == stamp ? ".partial" : ".partial-" + stamp));
+}
 
 }  // namespace
 
@@ -73,13 +82,28 @@ bool refuse_output(const char* command, const std::string& dir, const OutputKind
   return !refusal.empty();
 }
 
+std::string salvage_staging(const std::string& target, long pid, const std::string& stamp) {
+  const fs::path t = canonical_target(target);
+  const std::string prefix = staging_prefix(t), suffix = fmt::format("-{}", pid);
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(t.parent_path(), ec)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind(prefix, 0) != 0 || name.size() < suffix.size() ||
+        name.compare(name.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    const fs::path partial = partial_path(t, stamp);
+    fs::rename(e.path(), partial);
+    return partial.string();
+  }
+  return "";
+}
+
 StagedOutput::StagedOutput(const std::string& target, const OutputKind& kind, const std::string& stamp)
     : stamp_(stamp), kind_(kind) {
   const fs::path t = canonical_target(target);
   target_ = t.string();
   fs::create_directories(t.parent_path());
-  const fs::path staging = first_free(t.parent_path() / fmt::format(".{}.staging-{}-{}", t.filename().string(),
-                                                                      stamp, long(getpid())));
+  const fs::path staging = first_free(t.parent_path() / fmt::format("{}{}-{}", staging_prefix(t), stamp, long(getpid())));
   fs::create_directory(staging);
   staging_ = staging.string();
 }
@@ -105,9 +129,7 @@ void StagedOutput::commit() {
 }
 
 std::string StagedOutput::keep_partial() {
-  const fs::path t(target_);
-  const std::string suffix = t.filename().string() == stamp_ ? ".partial" : ".partial-" + stamp_;
-  const fs::path partial = first_free(t.string() + suffix);
+  const fs::path partial = partial_path(fs::path(target_), stamp_);
   fs::rename(staging_, partial);
   staging_ = partial.string();
   return staging_;

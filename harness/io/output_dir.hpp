@@ -22,6 +22,7 @@ struct OutputKind {
 extern const OutputKind kRunOutput;       // run.json, instructions.csv, benchmark.json.gz; report.md, plots/
 extern const OutputKind kNumericsOutput;  // numerics_run.json, numerics.csv, numerics_sample/; numerics.md
 extern const OutputKind kSassOutput;      // README.md and the <arch>/ folders it writes
+extern const OutputKind kNodeOutput;      // tcbench run --devices: node.json, logs/; interference.md, .csv
 
 std::string utc_stamp();  // e.g. "20261204T154111Z": sortable, no characters a shell minds
 
@@ -35,6 +36,11 @@ std::string output_refusal(const std::string& dir, const OutputKind& kind, bool 
 
 // output_refusal said on stderr as "tcbench <command>: <why>"; true when refused (exit kExitExists).
 bool refuse_output(const char* command, const std::string& dir, const OutputKind& kind, bool force);
+
+// The staging folder a process `pid` left beside `target` when it died without finishing (killed
+// or crashed: no commit, no keep_partial), renamed as keep_partial would have named it; returns
+// that path, or "" when there is none.
+std::string salvage_staging(const std::string& target, long pid, const std::string& stamp);
 
 class StagedOutput {
  public:

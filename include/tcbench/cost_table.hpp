@@ -52,6 +52,16 @@ struct Range {  // a measured quantity over many samples
   int samples = 0;
 };
 
+// One figure over the chips of a merged table (tcbench merge): the median, min and max of the
+// figure each chip's own table gives, and CV = sample standard deviation / mean (0 for one chip).
+struct ChipSpread {
+  double median = 0, min = 0, max = 0, cv = 0;
+  int chips = 0;
+};
+// Merged tables only: the spread of an entry's figures, keyed by the figure's field name
+// ("latency_cycles", "ops_per_clk_sm", ...); empty in a one-chip table.
+using AcrossChips = std::map<std::string, ChipSpread>;
+
 struct LaunchPoint {  // schema "point": a launch configuration of a throughput sweep
   int warps_per_sm = 0;
   int ilp = 0;  // independent instructions in flight per warp
@@ -160,6 +170,7 @@ struct Instruction {
   std::optional<double> datasheet_ops_per_clk_sm;
   InstructionNoise noise;
   std::optional<InstructionEnergy> energy;
+  AcrossChips across_chips;
 };
 
 // ---- data movement ---------------------------------------------------------------------------
@@ -170,6 +181,7 @@ struct MemoryLevel {  // schema "level"
   std::optional<double> bytes_per_clk_sm;
   std::optional<double> datasheet_gbs;
   std::vector<std::string> sources;
+  AcrossChips across_chips;
 };
 
 struct MovementPath {  // schema "path"
@@ -253,6 +265,16 @@ struct Energy {
 };
 
 // ---- the table -------------------------------------------------------------------------------
+struct ChipMember {  // one chip of a merged table
+  std::string label, uuid, host, date_utc, git_sha;
+};
+
+struct Chips {  // schema "chips": merged tables only
+  int count = 0;
+  std::string model;
+  std::vector<ChipMember> members;
+};
+
 struct CostTable {
   int schema_version = kCostTableSchemaVersion;
   std::string kind;  // always "tcbench-cost-table"
@@ -264,6 +286,7 @@ struct CostTable {
   Numerics numerics;
   Energy energy;
   std::optional<std::string> calibration_json;  // `tcbench calibrate`'s object, as JSON text
+  std::optional<Chips> chips;                    // a table merged from several chips (tcbench merge)
 
   // The instruction with this atom name, or nullptr.
   const Instruction* find_instruction(std::string_view atom) const;

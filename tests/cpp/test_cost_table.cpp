@@ -177,6 +177,14 @@ TEST(CostTable, FixtureLoadsEveryField) {
   EXPECT_EQ(t.energy.idle_power_w, 75.0);
   EXPECT_EQ(t.energy.paths.at(0).pj_per_byte, 7.5);
   EXPECT_FALSE(t.calibration_json.has_value());
+  // A merged table (tcbench merge, #16): the chips and each figure's spread across them.
+  ASSERT_TRUE(t.chips.has_value());
+  EXPECT_EQ(t.chips->count, 3);
+  EXPECT_EQ(t.chips->members.at(2).host, "node2");
+  EXPECT_EQ(t.instructions[0].across_chips.at("ops_per_clk_sm").min, 1020.5);
+  EXPECT_EQ(t.instructions[0].across_chips.at("latency_cycles").chips, 3);
+  EXPECT_TRUE(t.instructions[1].across_chips.empty());
+  EXPECT_EQ(t.movement.levels.at("dram").across_chips.at("bandwidth_gbs").cv, 0.01);
 }
 
 TEST(CostTable, Accessors) {

@@ -89,6 +89,12 @@ def test_fixture_loads_every_field():
     assert (path.types["c"], path.measured["rounding"], path.validation.cases) == ("f32", "truncate|rz", 1000)
     assert (t.energy.idle_power_w, t.energy.paths[0].pj_per_byte) == (75.0, 7.5)
     assert t.calibration is None
+    # A merged table (tcbench merge, #16): the chips and each figure's spread across them.
+    assert (t.chips.count, t.chips.model, t.chips.members[2].host) == (3, "NVIDIA H200", "node2")
+    assert mma.across_chips["ops_per_clk_sm"].min == 1020.5 and mma.across_chips["latency_cycles"].chips == 3
+    assert wgmma.across_chips is None  # absent: no spread recorded
+    assert t.movement.levels["dram"].across_chips["bandwidth_gbs"].cv == 0.01
+    assert t.movement.levels["shared"].across_chips is None
 
 
 def test_accessors():

@@ -330,8 +330,13 @@ def test_compare_without_common_rows(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
-def test_compare_usage_errors_exit_2(tmp_path):
+def test_compare_usage_errors_exit_2(tmp_path, capsys):
     a = syn.write_movement_folder(tmp_path / "a")
+    with pytest.raises(SystemExit) as e:
+        main(["compare"])
+    assert e.value.code == 2
+    # One results folder is neither A B nor chips of a model (#16: a merged folder or a folder of chips is).
     with pytest.raises(SystemExit) as e:
         main(["compare", str(a)])
     assert e.value.code == 2
+    assert "one folder must be a merged folder (tcbench merge) or hold two or more chip" in capsys.readouterr().err
