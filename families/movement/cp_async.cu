@@ -29,18 +29,26 @@ struct CpAsync {
 
 namespace kern {
 
+// cp.async exists from sm_80: below it (an sm_75 build) the wrappers trap, and the host never
+// launches these kernels there (needs_sm(80, ...)).
+#if !defined(__CUDA_ARCH__) || __CUDA_ARCH__ >= 800
+#define TCB_CP_ASYNC(...) asm volatile(__VA_ARGS__)
+#else
+#define TCB_CP_ASYNC(...) __trap()
+#endif
 template <class Op>
 __device__ __forceinline__ void cp_async(uint32_t dst, const void* src) {
   if constexpr (Op::cg)
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(src) : "memory");
+    TCB_CP_ASYNC("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(src) : "memory");
   else
-    asm volatile("cp.async.ca.shared.global [%0], [%1], %2;" ::"r"(dst), "l"(src), "n"(Op::bytes) : "memory");
+    TCB_CP_ASYNC("cp.async.ca.shared.global [%0], [%1], %2;" ::"r"(dst), "l"(src), "n"(Op::bytes) : "memory");
 }
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+__device__ __forceinline__ void cp_async_commit() { TCB_CP_ASYNC("cp.async.commit_group;" ::: "memory"); }
 template <int Pending>
 __device__ __forceinline__ void cp_async_wait() {
-  asm volatile("cp.async.wait_group %0;" ::"n"(Pending) : "memory");
+  TCB_CP_ASYNC("cp.async.wait_group %0;" ::"n"(Pending) : "memory");
 }
+#undef TCB_CP_ASYNC
 
 }  // namespace kern
 
