@@ -338,6 +338,9 @@ core::Benchmark to_core(const Benchmark& b) {
   c.row.c_type = dtype_name(a.c); c.row.d_type = dtype_name(a.d);
   c.table = "instructions";
   c.selection_tag = std::string(a.name) + "/" + work_name(b.work);
+  c.min_sm = a.min_sm;  // the atom's range (ptx/*_table.hpp); wgmma needs the sm_90a target
+  c.max_sm = a.max_sm;
+  c.arch_specific = a.family == Family::wgmma;
   const Benchmark* bp = &b;  // registry entries live for the whole process
   c.unsupported = [bp](const DeviceInfo& dev) { return unsupported_reason(*bp, dev); };
   c.run = [bp](State& s) { MmaRun(*bp, s).run(); };

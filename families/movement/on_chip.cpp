@@ -14,6 +14,7 @@ core::Benchmark movement_benchmark(const std::string& atom, const std::string& p
   b.row.atom = atom;
   b.row.ptx = ptx;
   b.table = "movement";
+  b.min_sm = min_sm;  // the arch range; needs_sm also checks the code this build holds
   b.unsupported = needs_sm(min_sm, ptx, kernel);
   b.run = std::move(run);
   b.sass_kernel = sass_kernel;

@@ -21,6 +21,7 @@
 #include "harness/io/output_dir.hpp"
 #include "harness/io/provenance.hpp"
 #include "families/mma/registry.hpp"
+#include "harness/core/arch_range.hpp"
 #include "harness/core/benchmark.hpp"
 #include "harness/core/runner.hpp"
 #include "harness/sass/sass.hpp"
@@ -147,20 +148,56 @@ int cmd_list(const CommandLine& cl) {
   return kExitOk;
 }
 
+namespace {
+
+// What this build runs on a GPU of compute capability `sm`, and what it skips with the runner's
+// reason (arch range, then the code the build holds, then -- with a GPU -- the family's checks).
+void print_arch_plan(int sm, const DeviceInfo* dev) {
+  int runs = 0, skipped = 0, unmeasured = 0;
+  std::map<std::string, int> runs_by_family;
+  for (const auto* reg : {&core::benchmarks()})
+    for (const core::Benchmark& b : *reg) {
+      std::string why = range_problem(b.arch_range(), sm);
+      if (why.empty()) why = build_problem(b.arch_range(), TCB_BUILT_ARCHS);
+      if (why.empty() && dev && b.unsupported) why = b.unsupported(*dev);
+      const std::string name = b.selection_tag.empty() ? b.name() : b.selection_tag;
+      if (!why.empty()) {
+        ++skipped;
+        fmt::print("  skip  {:<10} {:<52} {}\n", b.family(), name, why);
+        continue;
+      }
+      ++runs;
+      ++runs_by_family[b.family()];
+      if (!b.measured) ++unmeasured;
+      fmt::print("  run   {:<10} {:<52} {}\n", b.family(), name,
+                 b.measured ? "" : "unmeasured: no run on a GPU of this architecture exists yet");
+    }
+  std::string per_family;
+  for (const auto& [f, n] : runs_by_family) per_family += fmt::format("{}{} {}", per_family.empty() ? "" : ", ", f, n);
+  fmt::print("on sm_{}: {} benchmark(s) will run ({}), {} skipped, {} of those that run unmeasured; "
+             "build targets: {}\n", sm, runs, per_family, skipped, unmeasured, TCB_BUILT_ARCHS);
+}
+
+}  // namespace
+
 int cmd_info(const CommandLine& cl) {
+  if (!cl.arch.empty()) {  // no GPU: the plan for that architecture from ranges and build targets
+    const auto a = parse_arch(cl.arch);
+    if (!a) {
+      fmt::print(stderr, "tcbench info: --arch {}: expected an architecture such as sm_80, sm_90a, sm_100f\n",
+                 cl.arch);
+      return kExitUsage;
+    }
+    fmt::print("{} (no GPU queried: the family checks that need one are left out)\n", arch_name(*a));
+    print_arch_plan(a->sm, nullptr);
+    return kExitOk;
+  }
   DeviceInfo dev;
   std::string err;
   if (!query_device(cl.device, &dev, &err)) return no_gpu(err);
   fmt::print("{}\n", dev.to_json().dump(2));
   fmt::print("nvml: {}\n", nvml_snapshot().dump());
-  int supported = 0, total = 0;
-  for (const auto& b : registry()) {
-    ++total;
-    if (b.info.exists_on(dev.sm)) ++supported;
-    else fmt::print("  not on sm_{}: {} (needs sm_{})\n", dev.sm, b.info.name, b.info.min_sm);
-  }
-  fmt::print("{} of {} registered instructions exist on sm_{}; build targets: {}\n", supported, total, dev.sm,
-             TCB_BUILT_ARCHS);
+  print_arch_plan(dev.sm, &dev);
   return kExitOk;
 }
 

@@ -10,6 +10,7 @@ struct CommandLine {
   std::vector<std::string> argv;
   int device = 0;
   std::string filter, family, config_path, out_dir, data, binary;
+  std::string arch;                       // tcbench info --arch sm_XX: the plan without a GPU
   bool no_progress = false;
   // tcbench run / sass: results safety (docs/results_safety.md)
   bool force = false;                     // replace the results an existing --out folder holds

@@ -169,6 +169,9 @@ int main(int argc, char** argv) {
 
   auto* info = app.add_subcommand("info", "Show the GPU, its clocks and which instructions it supports");
   info->add_option("--device", cl.device, "CUDA device index")->check(device_index());
+  info->add_option("--arch", cl.arch,
+                   "List what this build would run and skip on a GPU of this architecture (sm_75, sm_100a, ...); "
+                   "needs no GPU");
 
   auto* list = app.add_subcommand("list", "List the registered benchmarks (no GPU needed)");
   list->add_option("--filter", cl.filter, "Regex on atom name or PTX mnemonic");

@@ -7,6 +7,7 @@
 #include <functional>
 #include <string>
 #include <vector>
+#include "harness/core/arch_range.hpp"
 #include "harness/io/result_row.hpp"
 
 namespace tcb {
@@ -35,6 +36,15 @@ struct Benchmark {
   // way (the MMA families inspect by atom).
   std::string sass_kernel;
   std::string sass_opcodes;
+  // The architectures it exists on, declared once (harness/core/arch_range.hpp): on a GPU
+  // outside the range the runner skips it with the reason in the row, before `unsupported`.
+  // min_sm 0: no range (every GPU). arch_specific: needs an sm_XXa / sm_XXf target.
+  int min_sm = 0, max_sm = 0;
+  bool arch_specific = false;
+  // false until a run on a GPU of its range exists (the Blackwell atoms): `info` and the rows say so.
+  bool measured = true;
+
+  ArchRange arch_range() const { return {min_sm, max_sm, arch_specific}; }
 
   const std::string& family() const { return row.family; }
   const std::string& name() const { return row.atom; }

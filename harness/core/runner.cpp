@@ -126,7 +126,9 @@ class Sweep {
     }};
     ctx_.watchdog = &watchdog;
 
-    const std::string why = b.unsupported ? b.unsupported(opt_.device) : "";
+    std::string why = range_problem(b.arch_range(), opt_.device.sm);
+    if (why.empty()) why = build_problem(b.arch_range(), TCB_BUILT_ARCHS);
+    if (why.empty() && b.unsupported) why = b.unsupported(opt_.device);
     if (!why.empty()) {
       ResultRow r = base;
       r.metric = "skipped";
