@@ -150,6 +150,25 @@ int cmd_list(const CommandLine& cl) {
 
 namespace {
 
+// The atoms `tcbench sass` summarises: the MMA registry's, and the Blackwell family's (described
+// by their benchmarks: name, range, expected opcode; the other fields are not read there).
+std::vector<AtomInfo> sass_atoms() {
+  std::vector<AtomInfo> atoms;
+  for (const auto& b : registry()) atoms.push_back(b.info);
+  for (const core::Benchmark& b : core::benchmarks()) {
+    if (b.family() != "blackwell") continue;
+    AtomInfo a{};
+    a.name = b.row.atom.c_str();  // the registry lives for the whole process
+    a.ptx = b.row.ptx.c_str();
+    a.m = b.row.m, a.n = b.row.n, a.k = b.row.k;
+    a.min_sm = b.min_sm;
+    a.max_sm = b.max_sm;
+    a.sass = b.sass_opcodes.c_str();
+    atoms.push_back(a);
+  }
+  return atoms;
+}
+
 // What this build runs on a GPU of compute capability `sm`, and what it skips with the runner's
 // reason (arch range, then the code the build holds, then -- with a GPU -- the family's checks).
 void print_arch_plan(int sm, const DeviceInfo* dev) {
@@ -214,8 +233,7 @@ int cmd_sass(const CommandLine& cl) {
     fmt::print(stderr, "tcbench sass: {}\n", err);
     return kExitFailure;
   }
-  std::vector<AtomInfo> atoms;
-  for (const auto& b : registry()) atoms.push_back(b.info);
+  auto atoms = sass_atoms();
   auto kernels = parse_cuobjdump_sass(text);
   auto summary = summarize_sass(kernels, atoms);
   StagedOutput stage(out, kSassOutput, utc_stamp());

@@ -61,8 +61,10 @@ std::string demangle(const std::string& mangled) {
 
 std::string atom_of(const std::string& demangled) {
   static const Regex kAtom(R"(tcb::atoms::([A-Za-z_][A-Za-z0-9_]*))");
+  static const Regex kBlackwell(R"(tcb::blackwell::(SM1[0-9]{2}_[A-Za-z0-9_]*))");  // ptx/blackwell_atoms.hpp
   std::string atom;
-  return kAtom.search(demangled, &atom) ? atom : std::string();
+  if (kAtom.search(demangled, &atom)) return atom;
+  return kBlackwell.search(demangled, &atom) ? atom : std::string();
 }
 
 // Last integer argument of the kernel's own template argument list:
@@ -219,8 +221,10 @@ std::string sass_line_opcode(const std::string& line) {
 }
 
 bool is_tensor_opcode(const std::string& opcode) {
-  static const std::set<std::string> kTensor = {"HMMA",  "IMMA",  "BMMA",  "DMMA",  "QMMA",
-                                                "HGMMA", "IGMMA", "QGMMA", "BGMMA", "OMMA"};
+  // UTC*MMA: tcgen05.mma (sm_100); QMMA.SF / OMMA.SF: block-scaled mma.sync (sm_120).
+  static const std::set<std::string> kTensor = {"HMMA",  "IMMA",  "BMMA",    "DMMA",    "QMMA",    "HGMMA",
+                                                "IGMMA", "QGMMA", "BGMMA",   "OMMA",    "UTCHMMA", "UTCQMMA",
+                                                "UTCIMMA", "UTCOMMA", "UTCBMMA"};
   return kTensor.count(mnemonic(opcode)) > 0;
 }
 
@@ -301,7 +305,7 @@ std::vector<AtomSass> summarize_sass(const std::vector<KernelSass>& kernels, con
       if (name.empty() || !seen.insert(name).second) continue;
       if (sm > 0 && !info.exists_on(sm)) continue;  // the kernel is a trap stub there
       std::set<std::string> tensor, other;
-      bool any = false;
+      bool any = false, has_trap = false;
       for (const auto& k : kernels) {
         if (k.arch != arch || k.atom != name) continue;
         any = true;
@@ -311,9 +315,12 @@ std::vector<AtomSass> summarize_sass(const std::vector<KernelSass>& kernels, con
         while (std::getline(in, line)) {
           const std::string op = sass_line_opcode(line);
           if (!op.empty() && is_emulation_hint(op)) other.insert(op);
+          if (op.find("TRAP") != std::string::npos) has_trap = true;
         }
       }
-      if (!any) continue;
+      // A kernel with no tensor opcode and a trap is the stub an atom compiles to outside its
+      // targets (tcgen05 kind::i8 in the sm_100f pass): nothing to record for this arch.
+      if (!any || (tensor.empty() && has_trap)) continue;
       AtomSass s;
       s.atom = name;
       s.arch = arch;

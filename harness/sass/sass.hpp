@@ -52,7 +52,7 @@ std::vector<KernelSass> parse_cuobjdump_sass(const std::string& text);
 std::string sass_line_opcode(const std::string& line);
 
 // True when the opcode's mnemonic (text before the first '.') is a tensor-core one:
-// HMMA IMMA BMMA DMMA QMMA HGMMA IGMMA QGMMA BGMMA OMMA.
+// HMMA IMMA BMMA DMMA QMMA HGMMA IGMMA QGMMA BGMMA OMMA, and UTC*MMA (tcgen05.mma).
 bool is_tensor_opcode(const std::string& opcode);
 
 // True iff the regex (RE2 syntax, harness/core/regex.hpp) matches somewhere in some opcode; false for a
