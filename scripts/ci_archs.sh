@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# CI stage `archs`: compiles a representative subset of the architectures (compile only, no GPU):
+# Turing sm_75 (the oldest CUDA 13 target, cp.async/ldmatrix guards), sm_100a and sm_100f
+# (tcgen05, arch-specific and family targets) and sm_120f (block-scaled mma.sync), then checks
+# the SASS of what was built against the committed sass/ (scripts/sass_check.sh). The other
+# presets are built by scripts/build_presets.sh (evidence in results/builds/).
+#
+#   CI_ARCHS="75;100a;100f;120f" JOBS=2 scripts/ci_archs.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$PATH:/usr/local/cuda/bin"
+archs=${CI_ARCHS:-75;100a;100f;120f}
+build=${CI_ARCHS_BUILD:-build-ci-archs}
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DTCBENCH_CUDA_ARCHS=$archs" -DTCBENCH_BUILD_TESTS=OFF
+cmake --build "$build" --target tcbench -j "${JOBS:-$(nproc)}"
+require=()
+for a in ${archs//;/ }; do require+=("sm_$a"); done
+bash scripts/sass_check.sh "$build/tcbench" --require "${require[@]}"
