@@ -7,6 +7,7 @@
 
 #include "harness/core/arch_range.hpp"
 #include "harness/core/benchmark.hpp"
+#include "run_tcbench.hpp"
 
 namespace tcb {
 namespace {
@@ -116,6 +117,22 @@ TEST(ArchRange, MmaAtomsCarryTheirTableRange) {
       EXPECT_GE(b.min_sm, 70) << b.name();
   }
   EXPECT_GT(wgmma, 0);
+}
+
+// `tcbench info --arch` needs no GPU: one line per benchmark, run or skip with the runner's reason.
+TEST(ArchRange, InfoArchListsRunsAndSkipsWithoutAGpu) {
+  const CliResult r = run_tcbench("info --arch sm_90a");
+  ASSERT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("skip  blackwell  SM100_128x128x32_S32S8S8_SS"), std::string::npos) << r.out.substr(0, 2000);
+  EXPECT_NE(r.out.find("needs sm_100a..sm_100a; this GPU is sm_90"), std::string::npos);
+  EXPECT_NE(r.out.find("run   wgmma"), std::string::npos);
+  EXPECT_NE(r.out.find("on sm_90: "), std::string::npos);
+  const CliResult old = run_tcbench("info --arch sm_75");
+  ASSERT_EQ(old.code, 0);
+  EXPECT_NE(old.out.find("needs sm_90a..sm_90a; this GPU is sm_75"), std::string::npos);
+  const CliResult bad = run_tcbench("info --arch hopper");
+  EXPECT_EQ(bad.code, 2) << bad.out;
+  EXPECT_NE(bad.out.find("expected an architecture"), std::string::npos) << bad.out;
 }
 
 }  // namespace
