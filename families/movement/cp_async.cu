@@ -29,17 +29,33 @@ struct CpAsync {
 
 namespace kern {
 
+// cp.async is sm_80+: a Volta image holds trapping stubs, never run (the benchmarks gate on SM 80).
 template <class Op>
 __device__ __forceinline__ void cp_async(uint32_t dst, const void* src) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+  (void)dst, (void)src;
+  __trap();
+#else
   if constexpr (Op::cg)
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;" ::"r"(dst), "l"(src) : "memory");
   else
     asm volatile("cp.async.ca.shared.global [%0], [%1], %2;" ::"r"(dst), "l"(src), "n"(Op::bytes) : "memory");
+#endif
 }
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;" ::: "memory"); }
+__device__ __forceinline__ void cp_async_commit() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+  __trap();
+#else
+  asm volatile("cp.async.commit_group;" ::: "memory");
+#endif
+}
 template <int Pending>
 __device__ __forceinline__ void cp_async_wait() {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 800
+  __trap();
+#else
   asm volatile("cp.async.wait_group %0;" ::"n"(Pending) : "memory");
+#endif
 }
 
 }  // namespace kern
