@@ -24,17 +24,18 @@
 //                             does popc(a & ~b) + popc(~a & b) = 2 x BMMA.88128.AND.POPC + IADD3
 //   b1 AND m8n8k128           sm_80, sm_90a: BMMA.88128.AND.POPC
 //   f64 m8n8k4                sm_80: DMMA.884; sm_90a: DMMA.8x8x4
-// The regexes accept the native opcodes of sm_75..sm_90a (Volta's HMMA.884 forms are unchecked:
-// CUDA 13 cannot build sm_70), so the SASS check reports the emulated rows on sm_90a.
+//   f16 (all 3 shapes)        sm_70 (CUDA 12.4): 4 x HMMA.884.F16.F16.STEP{0,1} | 4 x HMMA.884.F32.F32.STEP{0..3}
+// The regexes accept the native opcodes of sm_70..sm_90a (Volta's from the `volta` build,
+// docs/volta_toolkit.md), so the SASS check reports the emulated rows on sm_90a.
 #pragma once
 
 #define TCB_WMMA_ATOMS(X) \
-  X(SM70_WMMA_16x16x16_F16F16F16F16_TN, "wmma.mma.sync.aligned.row.col.m16n16k16.f16.f16", 16, 16, 16, f16, f16, f16, f16, 4, 8, 8, 4, 4, 4, 70, "^HMMA\\.[0-9]+\\.F16$", none) \
-  X(SM70_WMMA_16x16x16_F32F16F16F32_TN, "wmma.mma.sync.aligned.row.col.m16n16k16.f32.f32", 16, 16, 16, f32, f16, f16, f32, 8, 8, 8, 8, 4, 4, 70, "^HMMA\\.[0-9]+\\.F32$", none) \
-  X(SM70_WMMA_32x8x16_F16F16F16F16_TN, "wmma.mma.sync.aligned.row.col.m32n8k16.f16.f16", 32, 8, 16, f16, f16, f16, f16, 4, 8, 8, 4, 4, 4, 70, "^HMMA\\.[0-9]+\\.F16$", none) \
-  X(SM70_WMMA_32x8x16_F32F16F16F32_TN, "wmma.mma.sync.aligned.row.col.m32n8k16.f32.f32", 32, 8, 16, f32, f16, f16, f32, 8, 8, 8, 8, 4, 4, 70, "^HMMA\\.[0-9]+\\.F32$", none) \
-  X(SM70_WMMA_8x32x16_F16F16F16F16_TN, "wmma.mma.sync.aligned.row.col.m8n32k16.f16.f16", 8, 32, 16, f16, f16, f16, f16, 4, 8, 8, 4, 4, 4, 70, "^HMMA\\.[0-9]+\\.F16$", none) \
-  X(SM70_WMMA_8x32x16_F32F16F16F32_TN, "wmma.mma.sync.aligned.row.col.m8n32k16.f32.f32", 8, 32, 16, f32, f16, f16, f32, 8, 8, 8, 8, 4, 4, 70, "^HMMA\\.[0-9]+\\.F32$", none) \
+  X(SM70_WMMA_16x16x16_F16F16F16F16_TN, "wmma.mma.sync.aligned.row.col.m16n16k16.f16.f16", 16, 16, 16, f16, f16, f16, f16, 4, 8, 8, 4, 4, 4, 70, "^HMMA\\.([0-9]+\\.F16|884\\.F16\\.F16\\.STEP[0-9])$", none) \
+  X(SM70_WMMA_16x16x16_F32F16F16F32_TN, "wmma.mma.sync.aligned.row.col.m16n16k16.f32.f32", 16, 16, 16, f32, f16, f16, f32, 8, 8, 8, 8, 4, 4, 70, "^HMMA\\.([0-9]+\\.F32|884\\.F32\\.F32\\.STEP[0-9])$", none) \
+  X(SM70_WMMA_32x8x16_F16F16F16F16_TN, "wmma.mma.sync.aligned.row.col.m32n8k16.f16.f16", 32, 8, 16, f16, f16, f16, f16, 4, 8, 8, 4, 4, 4, 70, "^HMMA\\.([0-9]+\\.F16|884\\.F16\\.F16\\.STEP[0-9])$", none) \
+  X(SM70_WMMA_32x8x16_F32F16F16F32_TN, "wmma.mma.sync.aligned.row.col.m32n8k16.f32.f32", 32, 8, 16, f32, f16, f16, f32, 8, 8, 8, 8, 4, 4, 70, "^HMMA\\.([0-9]+\\.F32|884\\.F32\\.F32\\.STEP[0-9])$", none) \
+  X(SM70_WMMA_8x32x16_F16F16F16F16_TN, "wmma.mma.sync.aligned.row.col.m8n32k16.f16.f16", 8, 32, 16, f16, f16, f16, f16, 4, 8, 8, 4, 4, 4, 70, "^HMMA\\.([0-9]+\\.F16|884\\.F16\\.F16\\.STEP[0-9])$", none) \
+  X(SM70_WMMA_8x32x16_F32F16F16F32_TN, "wmma.mma.sync.aligned.row.col.m8n32k16.f32.f32", 8, 32, 16, f32, f16, f16, f32, 8, 8, 8, 8, 4, 4, 70, "^HMMA\\.([0-9]+\\.F32|884\\.F32\\.F32\\.STEP[0-9])$", none) \
   X(SM80_WMMA_16x16x16_F32BF16BF16F32_TN, "wmma.mma.sync.aligned.row.col.m16n16k16.f32.bf16.bf16.f32", 16, 16, 16, f32, bf16, bf16, f32, 8, 4, 4, 8, 4, 4, 80, "^HMMA\\.[0-9]+\\.F32\\.BF16$", none) \
   X(SM80_WMMA_32x8x16_F32BF16BF16F32_TN, "wmma.mma.sync.aligned.row.col.m32n8k16.f32.bf16.bf16.f32", 32, 8, 16, f32, bf16, bf16, f32, 8, 8, 2, 8, 4, 4, 80, "^HMMA\\.[0-9]+\\.F32\\.BF16$", none) \
   X(SM80_WMMA_8x32x16_F32BF16BF16F32_TN, "wmma.mma.sync.aligned.row.col.m8n32k16.f32.bf16.bf16.f32", 8, 32, 16, f32, bf16, bf16, f32, 8, 2, 8, 8, 4, 4, 80, "^HMMA\\.[0-9]+\\.F32\\.BF16$", none) \

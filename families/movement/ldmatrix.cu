@@ -52,6 +52,10 @@ namespace kern {
 
 template <int X, bool Trans>
 __device__ __forceinline__ void ldsm(uint32_t (&r)[X], uint32_t a) {
+#if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 750
+  (void)r, (void)a;
+  __trap();  // ldmatrix is sm_75+: a Volta image holds this stub, never run (the benchmarks gate on SM 75)
+#else
   if constexpr (X == 1 && !Trans)
     asm volatile("ldmatrix.sync.aligned.m8n8.x1.shared.b16 {%0}, [%1];" : "=r"(r[0]) : "r"(a) : "memory");
   else if constexpr (X == 1 && Trans)
@@ -76,6 +80,7 @@ __device__ __forceinline__ void ldsm(uint32_t (&r)[X], uint32_t a) {
                  : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
                  : "r"(a)
                  : "memory");
+#endif
 }
 
 // stmatrix is sm_90+; the sm_80 image of these kernels holds nothing (unsupported() says so).

@@ -43,9 +43,14 @@ std::vector<KernelRecord> CuptiKernelTrace::end() { return {}; }
 
 namespace {
 
-// The record struct CUDA 13's cupti_activity.h documents for CONCURRENT_KERNEL. Newer CUPTI
-// versions append fields; the ones read here keep their offsets.
+// The record struct the building toolkit's cupti_activity.h documents for CONCURRENT_KERNEL:
+// CUDA 13's Kernel10, CUDA 12.4's (the Volta build) Kernel9. Newer CUPTI versions append
+// fields; the ones read here keep their offsets.
+#if CUPTI_API_VERSION >= 130000
 using KernelActivity = CUpti_ActivityKernel10;
+#else
+using KernelActivity = CUpti_ActivityKernel9;
+#endif
 constexpr CUpti_ActivityKind kKind = CUPTI_ACTIVITY_KIND_CONCURRENT_KERNEL;
 
 // 256 KiB holds about 1200 kernel records (216 B each): every timed point fits in one buffer, and

@@ -103,6 +103,9 @@ std::vector<fs::path> wheel_bin_dirs(const fs::path& root) {
 
 std::vector<fs::path> cuda_bin_dirs() {
   std::vector<fs::path> dirs;
+#ifdef TCB_CUDA_BIN_DIR  // the toolkit that built this binary: a Volta build's CUDA 12 reads its sm_70 code
+  dirs.push_back(TCB_CUDA_BIN_DIR);
+#endif
   if (const char* home = std::getenv("CUDA_HOME"); home && *home) dirs.push_back(fs::path(home) / "bin");
   dirs.push_back("/usr/local/cuda/bin");
   return dirs;
@@ -117,7 +120,7 @@ std::string first_executable(const std::vector<fs::path>& dirs, const std::strin
 }  // namespace
 
 const char* const kToolSearchPlaces =
-    "on PATH, in $CUDA_HOME/bin, /usr/local/cuda/bin or an NVIDIA PyPI wheel's bin folder "
+    "on PATH, in the building toolkit's bin folder, $CUDA_HOME/bin, /usr/local/cuda/bin or an NVIDIA PyPI wheel's bin folder "
     "(site-packages/nvidia/*/bin: python3 -m pip install nvidia-cuda-cuobjdump nvidia-cuda-nvdisasm)";
 
 std::string locate_tool(const std::string& name) {

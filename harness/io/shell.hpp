@@ -19,7 +19,7 @@ std::string find_on_path(const std::string& name);
 extern const char* const kToolSearchPlaces;
 
 // Path of an executable tool (cuobjdump, nvdisasm); "" when none is found. A name with a '/' is
-// taken as given; otherwise PATH first, then $CUDA_HOME/bin, /usr/local/cuda/bin, then the bin
+// taken as given; otherwise PATH first, then the building toolkit's bin, $CUDA_HOME/bin, /usr/local/cuda/bin, then the bin
 // folders of NVIDIA's PyPI wheels (site-packages/nvidia/<x>/bin, e.g. nvidia/cu13/bin, found by
 // asking python3 where its `nvidia` package lives; asked only when the other places lack the
 // tool). scripts/setup.sh installs cuobjdump and nvdisasm from those wheels on machines whose

@@ -9,7 +9,7 @@
 namespace tcb {
 
 // Path of an executable tool (cuobjdump, nvdisasm): locate_tool's search (harness/io/shell.hpp:
-// PATH, $CUDA_HOME/bin, /usr/local/cuda/bin, NVIDIA's PyPI wheels). "" when none is found.
+// PATH, the building toolkit, $CUDA_HOME/bin, /usr/local/cuda/bin, NVIDIA's PyPI wheels). "" when none is found.
 std::string find_tool(const std::string& name);
 
 // Runs `cuobjdump -sass <binary>` and captures its standard output. nvdisasm's folder is put on

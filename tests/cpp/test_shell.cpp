@@ -66,6 +66,26 @@ TEST(ToolLookup, PathAndCudaHomeComeBeforeTheWheels) {
   EXPECT_EQ(locate_tool("tcb-fake-tool"), path_tool.string());
 }
 
+// The toolkit that built tcbench (TCB_CUDA_BIN_DIR: the CUDA compiler's bin) comes after PATH and
+// before $CUDA_HOME: a Volta build's CUDA 12 cuobjdump must read its sm_70 code even where CUDA 13
+// is at $CUDA_HOME. Its nvcc stands in for cuobjdump (every toolkit has it).
+TEST(ToolLookup, TheBuildingToolkitComesAfterPathAndBeforeCudaHome) {
+#ifndef TCB_CUDA_BIN_DIR
+  GTEST_SKIP() << "built without TCB_CUDA_BIN_DIR";
+#else
+  WheelMachine m;
+  const std::string toolkit_nvcc = std::string(TCB_CUDA_BIN_DIR) + "/nvcc";
+  if (!fs::exists(toolkit_nvcc)) GTEST_SKIP() << "no nvcc at " << toolkit_nvcc;
+  for (const char* dir : {"/usr/bin", "/bin"})
+    if (fs::exists(fs::path(dir) / "nvcc")) GTEST_SKIP() << dir << "/nvcc is on this test's PATH";
+  write_script(m.tmp.path / "no-cuda" / "bin" / "nvcc", "exit 0");
+  EXPECT_EQ(locate_tool("nvcc"), toolkit_nvcc);
+  const fs::path path_tool = m.tmp.path / "bin" / "nvcc";
+  write_script(path_tool, "exit 0");
+  EXPECT_EQ(locate_tool("nvcc"), path_tool.string());
+#endif
+}
+
 TEST(ToolLookup, NothingFoundWhenPythonHasNoNvidiaPackage) {
   WheelMachine m;
   m.wheel_tool("cu13", "tcb-fake-tool");
@@ -84,7 +104,7 @@ TEST(ToolLookup, APathIsTakenAsGiven) {
 
 TEST(ToolLookup, TheNotFoundTextNamesEveryPlace) {
   const std::string places = kToolSearchPlaces;
-  for (const char* place : {"PATH", "$CUDA_HOME/bin", "/usr/local/cuda/bin", "nvidia", "pip install"})
+  for (const char* place : {"PATH", "building toolkit", "$CUDA_HOME/bin", "/usr/local/cuda/bin", "nvidia", "pip install"})
     EXPECT_NE(places.find(place), std::string::npos) << place;
 }
 

@@ -15,6 +15,7 @@
 #include "families/mma/registry.hpp"
 #include "ptx/wgmma.hpp"
 #include "ptx/wgmma_atoms.hpp"
+#include "tests/cpp/built_families.hpp"
 
 namespace tcb {
 namespace {
@@ -260,6 +261,7 @@ TEST(WgmmaDescriptor, KMajorTilesAreCuteSwizzledRowMajor) {
 // ---- registry ---------------------------------------------------------------------------------
 
 TEST(WgmmaBenchmarks, DefaultSetRegisteredWithMatrixOperands) {
+  TCB_SKIP_UNLESS_FAMILY_BUILT("wgmma");
   std::map<std::string, const Benchmark*> by_name;
   for (const Benchmark& b : registry())
     if (b.info.family == Family::wgmma) by_name[b.info.name] = &b;

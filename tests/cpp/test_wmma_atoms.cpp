@@ -172,6 +172,29 @@ TEST(WmmaAtoms, SassRegexesMatchNativeOpcodesOnly) {
   }
 }
 
+// Volta (sm_70, CUDA 12.4; sass/sm_70/opcodes.csv): the f16 rows lower to HMMA.884 in STEP parts,
+// with D's type twice. Each row accepts its own accumulator type's form, not the other's.
+TEST(WmmaAtoms, SassRegexesAcceptVoltaHmma884Steps) {
+  int checked = 0;
+  for (const AtomInfo& a : wmma_atoms()) {
+    if (a.min_sm != 70) continue;
+    SCOPED_TRACE(a.name);
+    std::regex re(a.sass);
+    const bool f32 = a.d == DType::f32;
+    const int steps = f32 ? 4 : 2;
+    for (int s = 0; s < steps; ++s) {
+      const std::string own = std::string("HMMA.884.") + (f32 ? "F32.F32" : "F16.F16") + ".STEP" + std::to_string(s);
+      const std::string other = std::string("HMMA.884.") + (f32 ? "F16.F16" : "F32.F32") + ".STEP" + std::to_string(s);
+      EXPECT_TRUE(std::regex_search(own, re)) << own;
+      EXPECT_FALSE(std::regex_search(other, re)) << other;
+    }
+    EXPECT_FALSE(std::regex_search(std::string("HMMA.884.F32.F32"), re)) << "Volta's form always carries a STEP";
+    EXPECT_TRUE(std::regex_search(std::string(f32 ? "HMMA.16816.F32" : "HMMA.16816.F16"), re)) << "sm_80 form still native";
+    ++checked;
+  }
+  EXPECT_EQ(checked, 6);  // f16 and f32 accumulate, three shapes
+}
+
 TEST(WmmaRegistry, EveryRowIsRegisteredOncePerWork) {
   const auto atoms = wmma_atoms();
   std::map<std::string, AtomInfo> by_name;
