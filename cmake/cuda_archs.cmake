@@ -50,7 +50,8 @@ endfunction()
 # (default: all of TCBENCH_CUDA_ARCHS).
 function(tcb_cuda_archs target)
   cmake_parse_arguments(R "" "" "ARCHS" ${ARGN})
-  if(NOT DEFINED R_ARCHS)
+  # ARCHS "" parses as undefined: tell "ARCHS given, empty" (per-file flags only) from "absent".
+  if(NOT "ARCHS" IN_LIST ARGN)
     set(R_ARCHS ${TCBENCH_CUDA_ARCHS})
   endif()
   tcb_gencode_flags(flags "${R_ARCHS}")
