@@ -8,6 +8,8 @@
 # JOBS (default: nproc) sets the parallel jobs; KEEP=1 keeps the clones (under $TMPDIR).
 # CI builds a representative subset only (scripts/ci_archs.sh); this script builds the rest.
 # The volta preset needs a CUDA 12.x toolkit (docs/architectures.md).
+# A tree without .git (the GPU machine gets a copy of the working tree) is copied instead of cloned,
+# only when .tcbench-git (scripts/stamp_git.sh) says it is a clean commit; the evidence says so.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/cuda/bin"
@@ -15,12 +17,23 @@ repo=$(pwd)
 jobs=${JOBS:-$(nproc)}
 (($#)) || { echo "usage: $0 PRESET..." >&2; exit 2; }
 mkdir -p results/builds
-sha=$(git rev-parse HEAD)
+if sha=$(git rev-parse HEAD 2>/dev/null); then
+  source_kind="clean clone of"
+elif [[ -f .tcbench-git ]] && read -r sha dirty <.tcbench-git && [[ $dirty == 0 ]]; then
+  source_kind="copy (no .git here; .tcbench-git: committed, clean) of"
+else
+  echo "build_presets: no git repository and no clean .tcbench-git stamp: cannot name the commit" >&2
+  exit 2
+fi
 failed=0
 for preset in "$@"; do
   clone=$(mktemp -d "${TMPDIR:-/tmp}/tcbench-$preset.XXXXXX")
   log=$clone.log
-  git clone -q --no-local "$repo" "$clone/src" && git -C "$clone/src" checkout -q "$sha"
+  if [[ $source_kind == clean* ]]; then
+    git clone -q --no-local "$repo" "$clone/src" && git -C "$clone/src" checkout -q "$sha"
+  else  # the tracked tree only: no build folders, no carried dependencies
+    mkdir -p "$clone/src" && tar -C "$repo" --exclude='./build*' --exclude=./.deps --exclude=./out -cf - . | tar -C "$clone/src" -xf -
+  fi
   cmd="cmake --preset $preset && cmake --build --preset $preset -j $jobs"
   start=$(date +%s)
   (cd "$clone/src" && cmake --preset "$preset" && cmake --build --preset "$preset" -j "$jobs") >"$log" 2>&1
@@ -30,7 +43,7 @@ for preset in "$@"; do
   {
     echo "preset: $preset"
     echo "command: $cmd"
-    echo "clean clone of: $sha"
+    echo "$source_kind: $sha"
     echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "host: $(nproc) CPU threads, -j $jobs"
     echo "exit status: $status"
