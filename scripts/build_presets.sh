@@ -8,8 +8,8 @@
 # JOBS (default: nproc) sets the parallel jobs; KEEP=1 keeps the clones (under $TMPDIR).
 # CI builds a representative subset only (scripts/ci_archs.sh); this script builds the rest.
 # The volta preset needs a CUDA 12.x toolkit (docs/architectures.md).
-# A tree without .git (the GPU machine gets a copy of the working tree) is copied instead of cloned,
-# only when .tcbench-git (scripts/stamp_git.sh) says it is a clean commit; the evidence says so.
+# Where .tcbench-git exists (scripts/stamp_git.sh; the GPU machine gets a copy of the working tree)
+# the tree is copied instead of cloned, only if the stamp says it is a clean commit; the evidence says so.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/cuda/bin"
@@ -17,12 +17,15 @@ repo=$(pwd)
 jobs=${JOBS:-$(nproc)}
 (($#)) || { echo "usage: $0 PRESET..." >&2; exit 2; }
 mkdir -p results/builds
-if sha=$(git rev-parse HEAD 2>/dev/null); then
+# The stamp first, as tcbench reads it: a copied tree may hold a stale .git.
+if [[ -f .tcbench-git ]]; then
+  read -r sha dirty <.tcbench-git
+  [[ $dirty == 0 ]] || { echo "build_presets: .tcbench-git says the tree is not a clean commit" >&2; exit 2; }
+  source_kind="copy (.tcbench-git: committed, clean) of"
+elif sha=$(git rev-parse HEAD 2>/dev/null); then
   source_kind="clean clone of"
-elif [[ -f .tcbench-git ]] && read -r sha dirty <.tcbench-git && [[ $dirty == 0 ]]; then
-  source_kind="copy (no .git here; .tcbench-git: committed, clean) of"
 else
-  echo "build_presets: no git repository and no clean .tcbench-git stamp: cannot name the commit" >&2
+  echo "build_presets: no git repository and no .tcbench-git stamp: cannot name the commit" >&2
   exit 2
 fi
 failed=0
