@@ -6,6 +6,10 @@
 #   scripts/build_presets.sh turing ampere ada hopper blackwell all
 #
 # JOBS (default: nproc) sets the parallel jobs; KEEP=1 keeps the clones (under $TMPDIR).
+# TIME_LIMIT=<s> stops a build still running that many seconds after the script started (exit 3,
+# no evidence written); with RESUME_DIR=<dir> the clone, build tree and log of each preset live in
+# <dir>/<preset> and a later run with the same commit resumes there, the evidence then giving the
+# summed wall time and the number of runs (a machine whose calls are time-limited: the device tool).
 # CI builds a representative subset only (scripts/ci_archs.sh); this script builds the rest.
 # The volta preset needs a CUDA 12.x toolkit (docs/architectures.md).
 # Where .tcbench-git exists (scripts/stamp_git.sh; the GPU machine gets a copy of the working tree)
@@ -28,20 +32,39 @@ else
   echo "build_presets: no git repository and no .tcbench-git stamp: cannot name the commit" >&2
   exit 2
 fi
+deadline=$((SECONDS + ${TIME_LIMIT:-1000000}))
 failed=0
 for preset in "$@"; do
-  clone=$(mktemp -d "${TMPDIR:-/tmp}/tcbench-$preset.XXXXXX")
-  log=$clone.log
-  if [[ $source_kind == clean* ]]; then
-    git clone -q --no-local "$repo" "$clone/src" && git -C "$clone/src" checkout -q "$sha"
-  else  # the tracked tree only: no build folders, no carried dependencies
-    mkdir -p "$clone/src" && tar -C "$repo" --exclude='./build*' --exclude=./.deps --exclude=./out -cf - . | tar -C "$clone/src" -xf -
+  if [[ -n ${RESUME_DIR:-} ]]; then
+    clone=$RESUME_DIR/$preset
+    [[ -f $clone/sha && $(cat "$clone/sha") == "$sha" ]] || rm -rf "$clone"
+    mkdir -p "$clone"
+  else
+    clone=$(mktemp -d "${TMPDIR:-/tmp}/tcbench-$preset.XXXXXX")
   fi
+  log=$clone/build.log
+  if [[ ! -f $clone/sha ]]; then
+    if [[ $source_kind == clean* ]]; then
+      git clone -q --no-local "$repo" "$clone/src" && git -C "$clone/src" checkout -q "$sha"
+    else  # the tracked tree only: no build folders, no carried dependencies
+      mkdir -p "$clone/src" && tar -C "$repo" --exclude='./build*' --exclude=./.deps --exclude=./out -cf - . | tar -C "$clone/src" -xf -
+    fi
+    echo "$sha" >"$clone/sha"; echo 0 >"$clone/seconds"; echo 0 >"$clone/runs"
+  fi
+  left=$((deadline - SECONDS))
+  ((left > 10)) || { echo "build_presets: no time left for $preset (TIME_LIMIT)" >&2; exit 3; }
   cmd="cmake --preset $preset && cmake --build --preset $preset -j $jobs"
   start=$(date +%s)
-  (cd "$clone/src" && cmake --preset "$preset" && cmake --build --preset "$preset" -j "$jobs") >"$log" 2>&1
+  (cd "$clone/src" && { [[ -f build-$preset/build.ninja ]] || cmake --preset "$preset"; } &&
+    timeout "$left" cmake --build --preset "$preset" -j "$jobs") >>"$log" 2>&1
   status=$?
-  wall=$(($(date +%s) - start))
+  wall=$(($(date +%s) - start + $(cat "$clone/seconds")))
+  runs=$(($(cat "$clone/runs") + 1))
+  echo "$wall" >"$clone/seconds"; echo "$runs" >"$clone/runs"
+  if ((status == 124)); then
+    echo "build_presets: $preset stopped at TIME_LIMIT after ${wall} s in $runs run(s); run again with RESUME_DIR to resume" >&2
+    exit 3
+  fi
   out=results/builds/$preset.txt
   {
     echo "preset: $preset"
@@ -50,7 +73,11 @@ for preset in "$@"; do
     echo "date: $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
     echo "host: $(nproc) CPU threads, -j $jobs"
     echo "exit status: $status"
-    echo "wall time: ${wall} s"
+    if ((runs > 1)); then
+      echo "wall time: ${wall} s, summed over $runs runs (stopped at a time limit and resumed in the same build tree)"
+    else
+      echo "wall time: ${wall} s"
+    fi
     echo "--- nvcc --version"
     nvcc --version
     echo "--- cmake --version"
@@ -60,6 +87,6 @@ for preset in "$@"; do
   } >"$out"
   echo "build_presets: $preset exit $status in ${wall} s -> $out" >&2
   ((status == 0)) || failed=1
-  [[ ${KEEP:-0} == 1 ]] || rm -rf "$clone" "$log"
+  [[ ${KEEP:-0} == 1 || -n ${RESUME_DIR:-} ]] || rm -rf "$clone"
 done
 exit "$failed"
