@@ -2,18 +2,18 @@
 # CI stage `archs`: compiles a representative subset of the architectures (compile only, no GPU):
 # Turing sm_75 (the oldest CUDA 13 target, cp.async/ldmatrix guards), sm_86 and sm_89 (Ampere
 # consumer parts and Ada: their own SASS expectations), sm_100a and sm_100f
-# (tcgen05, arch-specific and family targets) and sm_120f (block-scaled mma.sync), then checks
+# (tcgen05, arch-specific and family targets) and sm_120a and sm_120f (block-scaled mma.sync), then checks
 # the SASS of what was built against the committed sass/ (scripts/sass_check.sh). The other
 # presets are built by scripts/build_presets.sh (evidence in results/builds/).
 #
-#   CI_ARCHS="75;86;89;100a;100f;120f" JOBS=2 scripts/ci_archs.sh
+#   CI_ARCHS="75;86;89;100a;100f;120a;120f" JOBS=2 scripts/ci_archs.sh
 #
 # sm_80 and sm_90a are the default build's (.ci/run stage `sass`), sm_70 the volta stage's: with
 # these, CI checks every architecture of sass/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/local/cuda/bin"
-archs=${CI_ARCHS:-75;86;89;100a;100f;120f}
+archs=${CI_ARCHS:-75;86;89;100a;100f;120a;120f}
 build=${CI_ARCHS_BUILD:-build-ci-archs}
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DTCBENCH_CUDA_ARCHS=$archs" -DTCBENCH_BUILD_TESTS=OFF
 cmake --build "$build" --target tcbench -j "${JOBS:-$(nproc)}"
