@@ -10,7 +10,9 @@
 # no evidence written); with RESUME_DIR=<dir> the clone, build tree and log of each preset live in
 # <dir>/<preset> and a later run with the same commit resumes there, the evidence then giving the
 # summed wall time and the number of runs (a machine whose calls are time-limited: the device tool).
-# CI builds a representative subset only (scripts/ci_archs.sh); this script builds the rest.
+# A finished preset's tree is removed (KEEP=1 keeps it; a later run then starts it over).
+# CI compiles every target of the presets (the default build, scripts/ci_archs.sh, the volta stage)
+# but not each preset as its own tree: this script does, for the evidence.
 # The volta preset needs a CUDA 12.x toolkit (docs/architectures.md).
 # Where .tcbench-git exists (scripts/stamp_git.sh; the GPU machine gets a copy of the working tree)
 # the tree is copied instead of cloned, only if the stamp says it is a clean commit; the evidence says so.
@@ -37,7 +39,8 @@ failed=0
 for preset in "$@"; do
   if [[ -n ${RESUME_DIR:-} ]]; then
     clone=$RESUME_DIR/$preset
-    [[ -f $clone/sha && $(cat "$clone/sha") == "$sha" ]] || rm -rf "$clone"
+    # Resume only an unfinished build of the same commit; a finished one (kept with KEEP=1) starts over.
+    [[ -f $clone/sha && $(cat "$clone/sha") == "$sha" && ! -f $clone/finished ]] || rm -rf "$clone"
     mkdir -p "$clone"
   else
     clone=$(mktemp -d "${TMPDIR:-/tmp}/tcbench-$preset.XXXXXX")
@@ -87,6 +90,7 @@ for preset in "$@"; do
   } >"$out"
   echo "build_presets: $preset exit $status in ${wall} s -> $out" >&2
   ((status == 0)) || failed=1
-  [[ ${KEEP:-0} == 1 || -n ${RESUME_DIR:-} ]] || rm -rf "$clone"
+  touch "$clone/finished"
+  [[ ${KEEP:-0} == 1 ]] || rm -rf "$clone"
 done
 exit "$failed"
