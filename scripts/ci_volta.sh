@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # CI stage `volta`: installs the CUDA 12.4 toolkit (scripts/cuda12_toolkit.sh: from the cache in
 # .deps/cuda12-debs, else the Debian registry) and builds the `volta` preset's tcbench target
-# (sm_70, mma_sync + wmma), compile only: no V100 here, and checks its SASS against sass/sm_70. When neither the registry nor the cache
-# has the packages (cuda12_toolkit.sh exit 3), it skips with the reason and exits 0; any other
-# failure fails the stage. docs/volta_toolkit.md.
+# (sm_70, mma_sync + wmma), compile only: no V100 here; then its SASS against sass/sm_70. When
+# neither the registry nor the cache has the packages (cuda12_toolkit.sh exit 3), it skips with
+# the reason and exits 0; any other failure fails the stage. docs/volta_toolkit.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 status=0
@@ -17,5 +17,6 @@ start=$SECONDS
 cmake --preset volta
 cmake --build --preset volta -j "${CI_VOLTA_JOBS:-2}"
 echo "ci_volta: volta build done in $((SECONDS - start)) s" >&2
-# Its SASS against sass/sm_70 (cuobjdump of CUDA 12: CUDA 13's tools no longer read sm_70 code).
-PATH="$PWD/.deps/cuda12/bin:$PATH" bash scripts/sass_check.sh build-volta/tcbench --require sm_70
+# cuobjdump from the toolkit the build used (CUDA 13's tools no longer read sm_70 code).
+nvcc=$(sed -n 's/^CMAKE_CUDA_COMPILER:[A-Z]*=//p' build-volta/CMakeCache.txt)
+PATH="$(dirname "$nvcc"):$PATH" bash scripts/sass_check.sh build-volta/tcbench --require sm_70
